@@ -44,10 +44,18 @@ export interface HostIndex {
 }
 
 /**
- * Candidate ids, each list sorted by rank (ascending = higher precedence). The winner
+ * The candidates of one effective hostname in one listener group (or of one Service's
+ * mesh routes). Candidate ids, each list sorted by rank (ascending = higher precedence). The winner
  * is the lowest-ranked candidate across the lists whose remaining predicates hold.
  */
 export interface Scope {
+  /**
+   * The scope of the next less specific hostname in the same listener (`*.example.com`
+   * after `foo.example.com`, then the listener's hostless routes), -1 at the end.
+   * Hostname length is the first precedence key, so every candidate here outranks
+   * every candidate further along the chain.
+   */
+  next: ScopeId;
   /** "pkg.Service/Method" → candidates with Exact service and method. */
   exact: Record<string, number[]>;
   /** "pkg.Service" → candidates with Exact service only. */
@@ -56,7 +64,7 @@ export interface Scope {
   method: Record<string, number[]>;
   /** Everything else: regex methods, header-only and catch-all matches. */
   rest: number[];
-  /** For a Service scope: what traffic gets when no rule matches (the Service itself). */
+  /** For a Service scope: what traffic gets when no rule matches (the Service itself); -1 otherwise. */
   fallbackBackend: number;
 }
 

@@ -1,0 +1,252 @@
+import type { Backend, Filters, Mirror, RouteTable } from "../table/types.ts";
+import { buildListenerScopes, fillScope, seedsFor, type CandidateInfo, type Seed } from "./build-scopes.ts";
+import { formatPath, objectLabel, sortDiagnostics, type Diagnostic } from "./diagnostics.ts";
+import { indexResources, key, type ResourceIndex } from "./index-resources.ts";
+import type { Filter, GRPCRouteDoc, Resource } from "./model.ts";
+import { resolveParents, type ParentResolution } from "./resolve-parents.ts";
+import { resolveRef, serviceFallback, type ResolvedRef } from "./resolve-backends.ts";
+import { reportShadowing } from "./shadowing.ts";
+import { condition, type RouteStatus } from "./status.ts";
+import { headerOps, isEmptyFilters, TableBuilder } from "./table-builder.ts";
+import { findServiceCycles, meshAliases } from "./mesh.ts";
+
+export interface CompileResult {
+  table: RouteTable;
+  diagnostics: Diagnostic[];
+  statuses: RouteStatus[];
+  /** Per candidate id: where it came from and its precedence key (for `explain`). */
+  candidates: CandidateInfo[];
+  /** `namespace/name` → resolved backendRefs per rule, for `explain`. */
+  resolved: Map<string, ResolvedRule[]>;
+}
+
+export interface ResolvedRule {
+  refs: (ResolvedRef & { weight: number })[];
+}
+
+interface RouteWork {
+  route: GRPCRouteDoc;
+  label: string;
+  parents: ParentResolution[];
+  /** Services this route is parented to: refs to them mean their own origin. */
+  ownServices: Set<string>;
+  rules: ResolvedRule[];
+  mirrors: ResolvedRef[][][];
+  ruleIds: number[];
+}
+
+/**
+ * Resources in, table out: attach routes to parents, resolve references, rank every
+ * (hostname, rule, match) by the Gateway API precedence, and emit the table with the
+ * diagnostics and statuses a controller would report.
+ */
+export function compile(resources: readonly Resource[]): CompileResult {
+  const index = indexResources(resources);
+  const diagnostics: Diagnostic[] = [];
+  const b = new TableBuilder();
+  const routes = [...index.routes].sort((x, y) =>
+    key(x.metadata.namespace, x.metadata.name).localeCompare(key(y.metadata.namespace, y.metadata.name)),
+  );
+  const work = routes.map((route) => prepareRoute(route, index, diagnostics));
+
+  // Routes parented to a Service, by Service and parent port (undefined = every port).
+  const mesh = new Map<string, { work: RouteWork; port: number | undefined }[]>();
+  for (const w of work) {
+    for (const p of w.parents) {
+      for (const a of p.attachments) {
+        if (a.kind === "service") (mesh.get(a.service) ?? mesh.set(a.service, []).get(a.service)!).push({ work: w, port: a.port });
+      }
+    }
+  }
+  const chained = (w: RouteWork, ref: ResolvedRef): boolean =>
+    ref.service !== undefined && mesh.has(ref.service) && !w.ownServices.has(ref.service);
+  findServiceCycles(mesh, chained, diagnostics);
+
+  // Mesh scopes first, so backends can point at them.
+  const meshScopes = new Map<string, number>();
+  const meshScopeId = (service: string, port: number | undefined): number => {
+    const k = `${service}:${port ?? "*"}`;
+    let id = meshScopes.get(k);
+    if (id === undefined) {
+      id = b.scope();
+      meshScopes.set(k, id);
+    }
+    return id;
+  };
+
+  work.forEach((w, routeIndex) => {
+    b.table.routes.push({ namespace: w.route.metadata.namespace, name: w.route.metadata.name });
+    w.route.spec.rules.forEach((rule, ruleIndex) => {
+      const resolved = w.rules[ruleIndex]!;
+      const backends: number[] = [];
+      const cumulative: number[] = [];
+      let sum = 0;
+      resolved.refs.forEach((ref, refIndex) => {
+        if (ref.weight === 0) return;
+        const spec = rule.backendRefs[refIndex]!;
+        const scope = chained(w, ref) ? meshScopeId(ref.service!, ref.port) : -1;
+        if (scope < 0 && ref.originProblem !== undefined) {
+          const path = ["spec", "rules", ruleIndex, "backendRefs", refIndex];
+          diagnostics.push({
+            severity: "warning",
+            pos: w.route.locate(path),
+            object: w.label,
+            path: formatPath(path),
+            message: `${ref.originProblem.message}; its share of traffic gets UNAVAILABLE`,
+            fix: ref.originProblem.fix,
+          });
+        }
+        backends.push(b.backend(backendRow(b, ref, scope, filtersOf(b, spec.filters, w.mirrors[ruleIndex]?.[refIndex + 1] ?? []))));
+        sum += ref.weight;
+        cumulative.push(sum);
+      });
+      const filters = filtersOf(b, rule.filters, w.mirrors[ruleIndex]?.[0] ?? []);
+      const row = { route: routeIndex, index: ruleIndex, backends, cumulative, filters };
+      const id =
+        rule.backendRefs.length === 0
+          ? b.rule({ ...row, reject: { code: "unimplemented", message: "the matching rule has no backendRefs" } })
+          : b.rule(row);
+      w.ruleIds.push(id);
+    });
+  });
+
+  const info: CandidateInfo[] = [];
+  const groups = new Map<string, Map<string, Seed[]>>();
+  for (const g of index.gateways.values()) {
+    for (const l of g.spec.listeners) {
+      if (l.protocol === "HTTP" || l.protocol === "HTTPS") groups.set(l.hostname ?? "", groups.get(l.hostname ?? "") ?? new Map());
+    }
+  }
+  for (const w of work) {
+    for (const p of w.parents) {
+      for (const a of p.attachments) {
+        if (a.kind !== "listener") continue;
+        const byHost = groups.get(a.listenerHost)!;
+        for (const h of a.hostnames) {
+          (byHost.get(h) ?? byHost.set(h, []).get(h)!).push(...seedsFor(w.route, h, w.ruleIds));
+        }
+      }
+    }
+  }
+  buildListenerScopes(b, groups, info);
+
+  // A Service's mesh routes also answer requests addressed to the Service's in-cluster names.
+  for (const service of [...mesh.keys()].sort()) {
+    const scopeId = meshScopeId(service, undefined);
+    for (const alias of meshAliases(service)) {
+      if (b.table.hosts.exact[alias] === undefined) b.table.hosts.exact[alias] = scopeId;
+    }
+  }
+  for (const [k, scopeId] of [...meshScopes].sort(([x], [y]) => x.localeCompare(y))) {
+    const sep = k.lastIndexOf(":");
+    const service = k.slice(0, sep);
+    const port = k.slice(sep + 1) === "*" ? undefined : Number(k.slice(sep + 1));
+    const seeds = (mesh.get(service) ?? [])
+      .filter((m) => m.port === undefined || port === undefined || m.port === port)
+      .flatMap((m) => seedsFor(m.work.route, "", m.work.ruleIds));
+    fillScope(b, scopeId, seeds, info);
+    // Traffic none of the Service's routes matches goes to the Service itself.
+    const own = serviceFallback(index, service, port ?? firstPort(index, service));
+    b.table.scopes[scopeId]!.fallbackBackend = b.backend(backendRow(b, own, -1, {}));
+  }
+
+  reportShadowing(b.table, info, diagnostics);
+  const statuses = work.map((w) => statusOf(w, chained));
+  const resolved = new Map(work.map((w) => [key(w.route.metadata.namespace, w.route.metadata.name), w.rules]));
+  return { table: b.table, diagnostics: sortDiagnostics(diagnostics), statuses, candidates: info, resolved };
+}
+
+function prepareRoute(route: GRPCRouteDoc, index: ResourceIndex, diagnostics: Diagnostic[]): RouteWork {
+  const label = objectLabel("GRPCRoute", route.metadata.namespace, route.metadata.name);
+  const parents = resolveParents(route, index, diagnostics);
+  const ownServices = new Set(
+    parents.flatMap((p) => p.attachments.flatMap((a) => (a.kind === "service" ? [a.service] : []))),
+  );
+  const mirrorsOf = (filters: readonly Filter[], base: (string | number)[]): ResolvedRef[] =>
+    filters.flatMap((f, fi) =>
+      f.type === "RequestMirror"
+        ? [resolveRef(route, f.requestMirror.backendRef, [...base, "filters", fi, "requestMirror", "backendRef"], index, diagnostics)]
+        : [],
+    );
+  const rules: ResolvedRule[] = [];
+  const mirrors: ResolvedRef[][][] = [];
+  route.spec.rules.forEach((rule, ri) => {
+    const base = ["spec", "rules", ri];
+    rules.push({
+      refs: rule.backendRefs.map((ref, bi) => {
+        const path = [...base, "backendRefs", bi];
+        if (ref.weight === 0) {
+          diagnostics.push({
+            severity: "warning",
+            pos: route.locate([...path, "weight"]),
+            object: label,
+            path: formatPath([...path, "weight"]),
+            message: `backend ${ref.name} has weight 0 and never receives traffic`,
+            fix: "give it a weight above 0, or remove the backendRef",
+          });
+          return { name: ref.name, namespace: ref.namespace, port: ref.port ?? 0, weight: 0 };
+        }
+        return { ...resolveRef(route, ref, path, index, diagnostics), weight: ref.weight };
+      }),
+    });
+    mirrors.push([mirrorsOf(rule.filters, base), ...rule.backendRefs.map((ref, bi) => mirrorsOf(ref.filters, [...base, "backendRefs", bi]))]);
+  });
+  return { route, label, parents, ownServices, rules, mirrors, ruleIds: [] };
+}
+
+function filtersOf(
+  b: TableBuilder,
+  filters: readonly Filter[],
+  mirrorRefs: readonly ResolvedRef[],
+): Filters {
+  const out: Filters = {};
+  let mi = 0;
+  const mirrors: Mirror[] = [];
+  for (const f of filters) {
+    if (f.type === "RequestHeaderModifier") out.request = headerOps(f.requestHeaderModifier);
+    else if (f.type === "ResponseHeaderModifier") out.response = headerOps(f.responseHeaderModifier);
+    else if (f.type === "RequestMirror") {
+      const ref = mirrorRefs[mi++]!;
+      const { percent, fraction } = f.requestMirror;
+      const [numerator, denominator] =
+        fraction !== undefined ? [fraction.numerator, fraction.denominator] : percent !== undefined ? [percent, 100] : [1, 1];
+      // Mirrors go straight to the Service's origin: a copy is not re-routed.
+      if (numerator > 0) mirrors.push({ backend: b.backend(backendRow(b, ref, -1, {})), numerator, denominator });
+    }
+  }
+  if (mirrors.length > 0) out.mirrors = mirrors;
+  return out;
+}
+
+function backendRow(b: TableBuilder, ref: ResolvedRef, scope: number, filters: Filters): Backend {
+  const row: Backend = {
+    name: ref.name,
+    namespace: ref.namespace,
+    port: ref.port,
+    origin: scope >= 0 ? -1 : b.origin(ref.origin),
+    scope,
+    filters: isEmptyFilters(filters) ? {} : filters,
+  };
+  if (scope < 0 && ref.invalid !== undefined) row.invalid = ref.invalid;
+  return row;
+}
+
+function firstPort(index: ResourceIndex, service: string): number {
+  return index.services.get(service)?.spec.ports[0]?.port ?? 0;
+}
+
+function statusOf(w: RouteWork, chained: (w: RouteWork, ref: ResolvedRef) => boolean): RouteStatus {
+  const invalid = w.rules.flatMap((r) => r.refs).find((r) => r.weight > 0 && r.invalid !== undefined && !chained(w, r));
+  return {
+    route: key(w.route.metadata.namespace, w.route.metadata.name),
+    parents: w.parents.map((p) => ({
+      parent: p.label,
+      conditions: [
+        p.accepted,
+        invalid === undefined
+          ? condition("ResolvedRefs", true, "ResolvedRefs", "all references resolved")
+          : condition("ResolvedRefs", false, invalid.invalid!, `backend ${invalid.namespace}/${invalid.name}: ${invalid.invalid}`),
+      ],
+    })),
+  };
+}

@@ -1,0 +1,88 @@
+import type {
+  Backend,
+  Candidate,
+  Filters,
+  HeaderOps,
+  Origin,
+  RouteTable,
+  Rule,
+  Scope,
+} from "../table/types.ts";
+import { TABLE_VERSION } from "../table/types.ts";
+import type { HeaderModifier } from "./model.ts";
+
+/**
+ * Appends table rows and interns the shared ones (origins, regexes), so the same input
+ * always yields the same ids and byte-identical JSON.
+ */
+export class TableBuilder {
+  readonly table: RouteTable = {
+    version: TABLE_VERSION,
+    hosts: { exact: {}, wildcard: {}, fallback: -1 },
+    scopes: [],
+    candidates: [],
+    rules: [],
+    backends: [],
+    origins: [],
+    routes: [],
+    regexes: [],
+  };
+  private readonly originIds = new Map<string, number>();
+  private readonly regexIds = new Map<string, number>();
+
+  origin(origin: Origin | undefined): number {
+    if (origin === undefined) return -1;
+    const k = JSON.stringify([origin.url, origin.protocol ?? "", origin.binding ?? ""]);
+    let id = this.originIds.get(k);
+    if (id === undefined) {
+      id = this.table.origins.length;
+      this.table.origins.push(origin);
+      this.originIds.set(k, id);
+    }
+    return id;
+  }
+
+  regex(source: string): number {
+    let id = this.regexIds.get(source);
+    if (id === undefined) {
+      id = this.table.regexes.length;
+      this.table.regexes.push(source);
+      this.regexIds.set(source, id);
+    }
+    return id;
+  }
+
+  backend(b: Backend): number {
+    this.table.backends.push(b);
+    return this.table.backends.length - 1;
+  }
+
+  rule(r: Rule): number {
+    this.table.rules.push(r);
+    return this.table.rules.length - 1;
+  }
+
+  scope(): number {
+    const s: Scope = { next: -1, exact: {}, service: {}, method: {}, rest: [], fallbackBackend: -1 };
+    this.table.scopes.push(s);
+    return this.table.scopes.length - 1;
+  }
+
+  candidate(c: Candidate): number {
+    this.table.candidates.push(c);
+    return this.table.candidates.length - 1;
+  }
+}
+
+/** Header names lower-cased: HTTP header names are case-insensitive and Workers' Headers lower-case them. */
+export function headerOps(m: HeaderModifier): HeaderOps {
+  return {
+    set: m.set.map((h) => [h.name.toLowerCase(), h.value]),
+    add: m.add.map((h) => [h.name.toLowerCase(), h.value]),
+    remove: m.remove.map((n) => n.toLowerCase()),
+  };
+}
+
+export function isEmptyFilters(f: Filters): boolean {
+  return f.request === undefined && f.response === undefined && f.mirrors === undefined;
+}

@@ -1,0 +1,34 @@
+import type { HostIndex, ScopeId } from "../table/types.ts";
+
+/**
+ * The host as routes see it: lower-cased, without port or trailing dot.
+ * Gateway API hostnames carry no port ("the : delimiter is not respected"), and DNS is
+ * case-insensitive, so `Foo.Example.COM.:443` and `foo.example.com` are one host.
+ */
+export function normalizeHost(raw: string): string {
+  let host = raw.trim();
+  if (host.startsWith("[")) {
+    // IPv6 literal: keep the brackets' content, drop any port after them.
+    const close = host.indexOf("]");
+    return (close < 0 ? host : host.slice(0, close + 1)).toLowerCase();
+  }
+  const colon = host.indexOf(":");
+  if (colon >= 0) host = host.slice(0, colon);
+  if (host.endsWith(".")) host = host.slice(0, -1);
+  return host.toLowerCase();
+}
+
+/**
+ * Exact host first, then wildcard suffixes from the most labels to the fewest (so
+ * `*.foo.example.com` beats `*.example.com`), then the hostless fallback. A wildcard
+ * needs at least one label in front of it: `*.example.com` never matches `example.com`.
+ */
+export function lookupScope(index: HostIndex, host: string): ScopeId {
+  const exact = index.exact[host];
+  if (exact !== undefined) return exact;
+  for (let dot = host.indexOf("."); dot >= 0; dot = host.indexOf(".", dot + 1)) {
+    const scope = index.wildcard[host.slice(dot + 1)];
+    if (scope !== undefined) return scope;
+  }
+  return index.fallback;
+}

@@ -1,0 +1,119 @@
+import { TABLE_VERSION } from "../table/types.ts";
+import type { Backend, Filters, RouteTable } from "../table/types.ts";
+import { lookupScope, normalizeHost } from "./host.ts";
+import { parseMethodPath } from "./path.ts";
+import { pickWeighted } from "./pick.ts";
+import { compileRegexes } from "./regex.ts";
+import { matchScope } from "./scope-match.ts";
+import type { Decision, MirrorTarget, PickedBackend, Random, RouteRequest } from "./types.ts";
+
+/** Service hops a request may take; the compiler rejects cycles, this only bounds the walk. */
+const MAX_HOPS = 16;
+
+const NO_MATCH: MatchResult = { candidate: -1, rule: -1 };
+
+/** Which rule of which scope a request hits, before any backend is drawn. */
+export interface MatchResult {
+  /** Candidate id in `table.candidates`, -1 when nothing matched. */
+  candidate: number;
+  /** Rule id in `table.rules`, -1 when nothing matched. */
+  rule: number;
+}
+
+export interface Matcher {
+  readonly table: RouteTable;
+  /** The winning rule for a request at the edge (host first). */
+  match(req: RouteRequest): MatchResult;
+  /** Match, draw a backend by weight, follow Service-parent hops, and sample mirrors. */
+  route(req: RouteRequest, random: Random): Decision;
+}
+
+/**
+ * Loads a table for matching. The only work done here is compiling the table's regexes;
+ * everything else is used as the compiler left it.
+ */
+export function createMatcher(table: RouteTable): Matcher {
+  if (table.version !== TABLE_VERSION) {
+    throw new Error(
+      `route table version ${String(table.version)} is not ${TABLE_VERSION}: recompile the routes with this grpcroute-edge`,
+    );
+  }
+  const regexes = compileRegexes(table.regexes);
+
+  function matchIn(scopeId: number, req: RouteRequest): MatchResult {
+    const name = parseMethodPath(req.path);
+    if (name === null) return NO_MATCH;
+    for (let id = scopeId; id >= 0; ) {
+      const scope = table.scopes[id]!;
+      const candidate = matchScope(scope, table.candidates, regexes, name, req.header);
+      if (candidate >= 0) return { candidate, rule: table.candidates[candidate]!.rule };
+      id = scope.next;
+    }
+    return NO_MATCH;
+  }
+
+  function match(req: RouteRequest): MatchResult {
+    return matchIn(lookupScope(table.hosts, normalizeHost(req.host)), req);
+  }
+
+  function route(req: RouteRequest, random: Random): Decision {
+    const first = match(req);
+    if (first.rule < 0) {
+      return { kind: "reject", code: "unimplemented", message: `no route for ${req.path}` };
+    }
+    const filters: Filters[] = [];
+    const mirrors: MirrorTarget[] = [];
+    let ruleId = first.rule;
+    for (let hop = 0; hop < MAX_HOPS; hop++) {
+      const rule = table.rules[ruleId]!;
+      const ref = table.routes[rule.route]!;
+      if (rule.reject) return { kind: "reject", ...rule.reject, route: ref, rule: rule.index };
+      const backendId = pickWeighted(rule, random);
+      if (backendId < 0) {
+        return {
+          kind: "reject",
+          code: "unavailable",
+          message: "every backend of the matching rule has weight 0",
+          route: ref,
+          rule: rule.index,
+        };
+      }
+      collect(rule.filters, filters, mirrors, random);
+      const backend = table.backends[backendId]!;
+      collect(backend.filters, filters, mirrors, random);
+      if (backend.scope < 0) {
+        return { kind: "forward", route: ref, rule: rule.index, backend: picked(backend), filters, mirrors };
+      }
+      // The backend is a Service with routes parented to it: those routes decide, and
+      // traffic none of them matches goes to the Service itself.
+      const next = matchIn(backend.scope, req);
+      if (next.rule < 0) {
+        const own = table.backends[table.scopes[backend.scope]!.fallbackBackend]!;
+        return { kind: "forward", route: ref, rule: rule.index, backend: picked(own), filters, mirrors };
+      }
+      ruleId = next.rule;
+    }
+    return { kind: "reject", code: "unavailable", message: "too many Service hops" };
+  }
+
+  function collect(f: Filters, filters: Filters[], mirrors: MirrorTarget[], random: Random): void {
+    if (f.request === undefined && f.response === undefined && f.mirrors === undefined) return;
+    filters.push(f);
+    for (const m of f.mirrors ?? []) {
+      if (random() * m.denominator < m.numerator) mirrors.push({ backend: picked(table.backends[m.backend]!) });
+    }
+  }
+
+  function picked(b: Backend): PickedBackend {
+    const out: PickedBackend = {
+      name: b.name,
+      namespace: b.namespace,
+      port: b.port,
+      origin: b.origin < 0 ? null : table.origins[b.origin]!,
+    };
+    if (b.invalid !== undefined) out.invalid = b.invalid;
+    return out;
+  }
+
+  return { table, match, route };
+}
