@@ -1,10 +1,10 @@
 import { TABLE_VERSION } from "../table/types.ts";
 import type { Backend, Filters, RouteTable } from "../table/types.ts";
-import { lookupScope, normalizeHost } from "./host.ts";
+import { loadHostIndex, lookupScope, normalizeHost } from "./host.ts";
 import { parseMethodPath } from "./path.ts";
 import { pickWeighted } from "./pick.ts";
 import { compileRegexes } from "./regex.ts";
-import { matchScope } from "./scope-match.ts";
+import { loadScope, matchScope } from "./scope-match.ts";
 import type { Decision, MirrorTarget, PickedBackend, Random, RouteRequest } from "./types.ts";
 
 /** Service hops a request may take; the compiler rejects cycles, this only bounds the walk. */
@@ -24,13 +24,15 @@ export interface Matcher {
   readonly table: RouteTable;
   /** The winning rule for a request at the edge (host first). */
   match(req: RouteRequest): MatchResult;
+  /** The winning rule within a scope chain, e.g. a Service's routes; the host is not looked at. */
+  matchFrom(scope: number, req: RouteRequest): MatchResult;
   /** Match, draw a backend by weight, follow Service-parent hops, and sample mirrors. */
   route(req: RouteRequest, random: Random): Decision;
 }
 
 /**
- * Loads a table for matching. The only work done here is compiling the table's regexes;
- * everything else is used as the compiler left it.
+ * Loads a table for matching: compiles its regexes and turns its lookup objects into
+ * Maps, once; everything else is used as the compiler left it.
  */
 export function createMatcher(table: RouteTable): Matcher {
   if (table.version !== TABLE_VERSION) {
@@ -39,12 +41,14 @@ export function createMatcher(table: RouteTable): Matcher {
     );
   }
   const regexes = compileRegexes(table.regexes);
+  const hosts = loadHostIndex(table.hosts);
+  const scopes = table.scopes.map(loadScope);
 
   function matchIn(scopeId: number, req: RouteRequest): MatchResult {
     const name = parseMethodPath(req.path);
     if (name === null) return NO_MATCH;
     for (let id = scopeId; id >= 0; ) {
-      const scope = table.scopes[id]!;
+      const scope = scopes[id]!;
       const candidate = matchScope(scope, table.candidates, regexes, name, req.header);
       if (candidate >= 0) return { candidate, rule: table.candidates[candidate]!.rule };
       id = scope.next;
@@ -53,7 +57,7 @@ export function createMatcher(table: RouteTable): Matcher {
   }
 
   function match(req: RouteRequest): MatchResult {
-    return matchIn(lookupScope(table.hosts, normalizeHost(req.host)), req);
+    return matchIn(lookupScope(hosts, normalizeHost(req.host)), req);
   }
 
   function route(req: RouteRequest, random: Random): Decision {
@@ -88,7 +92,7 @@ export function createMatcher(table: RouteTable): Matcher {
       // traffic none of them matches goes to the Service itself.
       const next = matchIn(backend.scope, req);
       if (next.rule < 0) {
-        const own = table.backends[table.scopes[backend.scope]!.fallbackBackend]!;
+        const own = table.backends[scopes[backend.scope]!.fallbackBackend]!;
         return { kind: "forward", route: ref, rule: rule.index, backend: picked(own), filters, mirrors };
       }
       ruleId = next.rule;
@@ -115,5 +119,5 @@ export function createMatcher(table: RouteTable): Matcher {
     return out;
   }
 
-  return { table, match, route };
+  return { table, match, matchFrom: matchIn, route };
 }

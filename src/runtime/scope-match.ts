@@ -5,6 +5,30 @@ import type { FullMatch } from "./regex.ts";
 const NONE: readonly number[] = [];
 
 /**
+ * A scope's lookups as Maps. The table's JSON objects inherit from Object.prototype, so a
+ * path like `/constructor/x` must never index them directly.
+ */
+export interface LoadedScope {
+  next: number;
+  exact: ReadonlyMap<string, readonly number[]>;
+  service: ReadonlyMap<string, readonly number[]>;
+  method: ReadonlyMap<string, readonly number[]>;
+  rest: readonly number[];
+  fallbackBackend: number;
+}
+
+export function loadScope(s: Scope): LoadedScope {
+  return {
+    next: s.next,
+    exact: new Map(Object.entries(s.exact)),
+    service: new Map(Object.entries(s.service)),
+    method: new Map(Object.entries(s.method)),
+    rest: s.rest,
+    fallbackBackend: s.fallbackBackend,
+  };
+}
+
+/**
  * The highest-precedence candidate of `scope` that matches, or -1.
  *
  * Up to four lists are walked, each already sorted by rank at build time: the exact
@@ -13,15 +37,15 @@ const NONE: readonly number[] = [];
  * candidate that passes is the winner overall; nothing is sorted here.
  */
 export function matchScope(
-  scope: Scope,
+  scope: LoadedScope,
   candidates: readonly Candidate[],
   regexes: readonly FullMatch[],
   name: MethodName,
   header: (name: string) => string | null,
 ): number {
-  const a = scope.exact[`${name.service}/${name.method}`] ?? NONE;
-  const b = scope.service[name.service] ?? NONE;
-  const c = scope.method[name.method] ?? NONE;
+  const a = scope.exact.get(`${name.service}/${name.method}`) ?? NONE;
+  const b = scope.service.get(name.service) ?? NONE;
+  const c = scope.method.get(name.method) ?? NONE;
   const d = scope.rest;
   let ia = 0;
   let ib = 0;
@@ -60,7 +84,8 @@ function rankOf(candidates: readonly Candidate[], id: number): number {
   return candidates[id]!.rank;
 }
 
-function passes(
+/** Whether a candidate's regexes and header predicates hold; its exact lookups already did. */
+export function passes(
   cand: Candidate,
   regexes: readonly FullMatch[],
   name: MethodName,

@@ -1,0 +1,49 @@
+import { formatDiagnostic } from "../compiler/diagnostics.ts";
+import type { RouteStatus } from "../compiler/status.ts";
+import type { PipelineResult } from "./pipeline.ts";
+
+/** `check --format json`: diagnostics and statuses, for CI annotations and other tools. */
+export function checkJson(r: PipelineResult): string {
+  return JSON.stringify(
+    {
+      valid: r.errors === 0,
+      errors: r.errors,
+      warnings: r.warnings,
+      diagnostics: r.all.map((d) => ({
+        file: d.pos.file,
+        line: d.pos.line,
+        col: d.pos.col,
+        severity: d.severity,
+        object: d.object,
+        path: d.path,
+        message: d.message,
+        fix: d.fix,
+      })),
+      statuses: r.statuses,
+    },
+    null,
+    2,
+  );
+}
+
+/** `check` for people: one line per problem, then each route's conditions per parent. */
+export function checkText(r: PipelineResult): string {
+  const lines = r.all.map(formatDiagnostic);
+  if (lines.length > 0) lines.push("");
+  for (const s of r.statuses) lines.push(...statusLines(s));
+  lines.push(
+    `${r.errors === 0 ? "valid" : "invalid"}: ${r.statuses.length} route${r.statuses.length === 1 ? "" : "s"}, ` +
+      `${r.errors} error${r.errors === 1 ? "" : "s"}, ${r.warnings} warning${r.warnings === 1 ? "" : "s"}`,
+  );
+  return lines.join("\n");
+}
+
+function statusLines(s: RouteStatus): string[] {
+  const out = [`GRPCRoute ${s.route}`];
+  for (const p of s.parents) {
+    const conds = p.conditions.map((c) => `${c.type}=${c.status} (${c.reason})`).join(", ");
+    out.push(`  ${p.parent}: ${conds}`);
+  }
+  if (s.parents.length === 0) out.push("  no parents: the route serves no traffic");
+  return out;
+}

@@ -1,0 +1,124 @@
+import { writeFile, mkdir } from "node:fs/promises";
+import { dirname } from "node:path";
+import { parseArgs } from "node:util";
+import { checkJson, checkText } from "./check.ts";
+import { explainJsonLines, explainText, parseHeaderFlags } from "./explain.ts";
+import { createExplainer } from "./explain-request.ts";
+import { compilePaths, type PipelineResult } from "./pipeline.ts";
+import { formatDiagnostic } from "../compiler/diagnostics.ts";
+import { serializeTable } from "../table/codec.ts";
+import { USAGE, UsageError } from "./usage.ts";
+
+const DEFAULT_PATHS = ["routes/"];
+
+/** Runs one CLI invocation; returns the exit code (0 ok, 1 problems in the routes, 2 usage). */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case "check":
+        return await check(rest);
+      case "compile":
+        return await compileCmd(rest);
+      case "explain":
+        return await explain(rest);
+      case "dev": {
+        const { dev } = await import("./dev.ts");
+        return await dev(rest);
+      }
+      case "help":
+      case "--help":
+      case "-h":
+        process.stdout.write(`${USAGE}\n`);
+        return 0;
+      default:
+        throw new UsageError(command === undefined ? "no command given" : `unknown command ${JSON.stringify(command)}`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError || (e instanceof TypeError && "code" in e && String(e.code).startsWith("ERR_PARSE_ARGS"))) {
+      process.stderr.write(`grpcroute-edge: ${e.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+function paths(values: { file?: string[] | undefined }): string[] {
+  return values.file === undefined || values.file.length === 0 ? DEFAULT_PATHS : values.file;
+}
+
+async function load(files: string[]): Promise<PipelineResult> {
+  try {
+    return await compilePaths(files);
+  } catch (e) {
+    if (e instanceof Error && "code" in e && (e.code === "ENOENT" || e.code === "EACCES")) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+async function check(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { file: { type: "string", short: "f", multiple: true }, format: { type: "string", default: "text" } },
+  });
+  if (values.format !== "text" && values.format !== "json") throw new UsageError(`--format must be text or json, not ${values.format}`);
+  const r = await load(paths(values));
+  process.stdout.write(`${values.format === "json" ? checkJson(r) : checkText(r)}\n`);
+  return r.errors === 0 ? 0 : 1;
+}
+
+async function compileCmd(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { file: { type: "string", short: "f", multiple: true }, output: { type: "string", short: "o" } },
+  });
+  const r = await load(paths(values));
+  for (const d of r.all) process.stderr.write(`${formatDiagnostic(d)}\n`);
+  if (r.errors > 0) {
+    process.stderr.write(`not compiled: ${r.errors} error${r.errors === 1 ? "" : "s"}\n`);
+    return 1;
+  }
+  const json = serializeTable(r.table);
+  const bytes = Buffer.byteLength(json);
+  const hosts = Object.keys(r.table.hosts.exact).length + Object.keys(r.table.hosts.wildcard).length + (r.table.hosts.fallback >= 0 ? 1 : 0);
+  const where = values.output ?? "stdout";
+  const summary = `compiled ${r.table.routes.length} routes, ${r.table.rules.length} rules, ${hosts} hosts into ${where} (${bytes} bytes)`;
+  if (values.output === undefined) {
+    process.stdout.write(json);
+    process.stderr.write(`${summary}\n`);
+  } else {
+    await mkdir(dirname(values.output), { recursive: true });
+    await writeFile(values.output, json);
+    process.stdout.write(`${summary}\n`);
+  }
+  return 0;
+}
+
+async function explain(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      file: { type: "string", short: "f", multiple: true },
+      host: { type: "string", default: "" },
+      path: { type: "string" },
+      header: { type: "string", short: "H", multiple: true },
+      json: { type: "boolean", default: false },
+    },
+  });
+  if (values.path === undefined && !values.json) throw new UsageError("explain needs --path /pkg.Service/Method, or --json with requests on stdin");
+  const headers = parseHeaderFlags(values.header ?? []);
+  const r = await load(paths(values));
+  if (r.errors > 0) {
+    for (const d of r.all) if (d.severity === "error") process.stderr.write(`${formatDiagnostic(d)}\n`);
+    return 1;
+  }
+  if (values.path === undefined) {
+    await explainJsonLines(r, process.stdin, (line) => process.stdout.write(`${line}\n`));
+    return 0;
+  }
+  const req = { host: values.host ?? "", path: values.path, headers };
+  const answer = createExplainer(r.table, r.candidates)(req);
+  if (values.json) process.stdout.write(`${JSON.stringify({ status: answer.status, route: answer.route, rule: answer.rule, backends: answer.backends })}\n`);
+  else process.stdout.write(`${explainText(req, answer)}\n`);
+  return 0;
+}

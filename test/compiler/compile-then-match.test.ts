@@ -1,0 +1,117 @@
+import { readFileSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { compile } from "../../src/compiler/compile.ts";
+import { loadSources } from "../../src/compiler/load.ts";
+import { parseTable, serializeTable } from "../../src/table/codec.ts";
+import type { RouteTable } from "../../src/table/types.ts";
+import { createMatcher } from "../../src/runtime/matcher.ts";
+import type { Decision } from "../../src/runtime/types.ts";
+import { shippedCases, suites, type RoutingCase } from "./routing-cases.ts";
+
+function compileYaml(files: { file: string; text: string }[]) {
+  const loaded = loadSources(files);
+  const result = compile(loaded.resources);
+  const errors = [...loaded.diagnostics, ...result.diagnostics].filter((d) => d.severity === "error");
+  expect(errors).toEqual([]);
+  return result;
+}
+
+function outcome(d: Decision): string {
+  if (d.kind === "reject") return d.code.toUpperCase();
+  return d.backend.name;
+}
+
+function route(table: RouteTable, c: RoutingCase, random = () => 0.5): Decision {
+  const headers = c.headers ?? {};
+  return createMatcher(table).route({ host: c.host, path: c.path, header: (n) => headers[n] ?? null }, random);
+}
+
+const ways: [string, (t: RouteTable) => RouteTable][] = [
+  ["in memory", (t) => t],
+  ["serialized", (t) => parseTable(serializeTable(t))],
+];
+
+for (const [way, load] of ways) {
+  describe(`compile then match (${way})`, () => {
+    for (const suite of suites) {
+      describe(suite.name, () => {
+        const table = load(compileYaml([{ file: `${suite.name}.yaml`, text: suite.manifests }]).table);
+        for (const c of suite.cases) it(c.name, () => expect(outcome(route(table, c))).toBe(c.expect));
+      });
+    }
+
+    describe("shipped routes/", () => {
+      const dir = join(import.meta.dirname, "../../routes");
+      const files = readdirSync(dir)
+        .filter((f) => f.endsWith(".yaml"))
+        .sort()
+        .map((f) => ({ file: `routes/${f}`, text: readFileSync(join(dir, f), "utf8") }));
+      const result = compileYaml(files);
+      const table = load(result.table);
+      for (const c of shippedCases) it(c.name, () => expect(outcome(route(table, c))).toBe(c.expect));
+
+      it("smiley.example.com goes through smiley-a-b with its odd weights honoured", () => {
+        const c = { name: "smiley", host: "smiley.example.com", path: "/smiley.v1.Smiley/Get", expect: "" };
+        // Draws below 40/50091 land on smiley, the rest on smiley2.
+        expect(outcome(route(table, c, () => 39.5 / 50091))).toBe("smiley");
+        expect(outcome(route(table, c, () => 40.5 / 50091))).toBe("smiley2");
+        expect(outcome(route(table, c, () => 0.999))).toBe("smiley2");
+      });
+
+      it("the in-cluster name of smiley reaches its Service-parented route", () => {
+        const c = { name: "alias", host: "smiley.default.svc.cluster.local:80", path: "/smiley.v1.Smiley/Get", expect: "" };
+        expect(outcome(route(table, c, () => 0.9))).toBe("smiley2");
+      });
+
+      it("reports no errors or warnings and accepts every route", () => {
+        expect(result.diagnostics).toEqual([]);
+        for (const s of result.statuses) {
+          for (const p of s.parents) expect(p.conditions.map((c) => `${c.type}=${c.status}`)).toEqual(["Accepted=True", "ResolvedRefs=True"]);
+        }
+      });
+    });
+  });
+}
+
+describe("GRPCRouteWeight", () => {
+  const manifests = `${suites[0]!.manifests.split("---\napiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute")[0]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: weighted-backends, namespace: gateway-conformance-infra}
+spec:
+  parentRefs: [{name: same-namespace}]
+  rules:
+  - backendRefs:
+    - {name: grpc-infra-backend-v1, port: 8080, weight: 70}
+    - {name: grpc-infra-backend-v2, port: 8080, weight: 30}
+    - {name: grpc-infra-backend-v3, port: 8080, weight: 0}
+`;
+  it("500 draws land within ±5% of 70/30 and never on the weight-0 backend", () => {
+    const table = compileYaml([{ file: "weight.yaml", text: manifests }]).table;
+    const counts: Record<string, number> = {};
+    const buf = new Uint32Array(2);
+    const random = () => {
+      crypto.getRandomValues(buf);
+      return (buf[0]! * 2 ** 21 + (buf[1]! >>> 11)) / 2 ** 53;
+    };
+    for (let i = 0; i < 500; i++) {
+      const d = route(table, { name: "", host: "gw", path: "/a.B/C", expect: "" }, random);
+      const name = outcome(d);
+      counts[name] = (counts[name] ?? 0) + 1;
+    }
+    expect(Math.abs((counts["grpc-infra-backend-v1"] ?? 0) / 500 - 0.7)).toBeLessThanOrEqual(0.05);
+    expect(Math.abs((counts["grpc-infra-backend-v2"] ?? 0) / 500 - 0.3)).toBeLessThanOrEqual(0.05);
+    expect(counts["grpc-infra-backend-v3"]).toBeUndefined();
+  });
+});
+
+describe("determinism", () => {
+  it("the same input gives a byte-identical table", () => {
+    const text = suites.map((s) => s.manifests).join("\n---\n");
+    const a = serializeTable(compileYaml([{ file: "all.yaml", text }]).table);
+    const b = serializeTable(compileYaml([{ file: "all.yaml", text }]).table);
+    expect(a).toBe(b);
+  });
+});
