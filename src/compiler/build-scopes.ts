@@ -1,3 +1,4 @@
+import { RE2JS } from "re2js";
 import type { Candidate, HeaderPredicate } from "../table/types.ts";
 import { compareSpecificity, covers, isWildcard } from "./hostnames.ts";
 import type { GRPCRouteDoc, RouteMatch } from "./model.ts";
@@ -42,7 +43,8 @@ export function seedsFor(route: GRPCRouteDoc, hostname: string, ruleIds: readonl
 
 /**
  * Ranks the seeds of one scope and files each candidate under the lookup that finds it:
- * exact service/method, service only, method only, or the rest.
+ * exact service/method, service only, method only, or the rest; then completes each exact
+ * path's list with everything else that can match that path.
  */
 export function fillScope(b: TableBuilder, scopeId: number, seeds: Seed[], info: CandidateInfo[]): void {
   const scope = b.table.scopes[scopeId]!;
@@ -65,10 +67,38 @@ export function fillScope(b: TableBuilder, scopeId: number, seeds: Seed[], info:
     const svc = serviceName(method?.service);
     const m = method?.method ?? "";
     if (method === undefined || regex) scope.rest.push(id);
-    else if (svc !== "" && m !== "") push(scope.exact, `${svc}/${m}`, id);
+    else if (svc !== "" && m !== "") push(scope.exact, `/${svc}/${m}`, id);
     else if (svc !== "") push(scope.service, svc, id);
     else push(scope.method, m, id);
   });
+  completeExactLists(b, scopeId);
+}
+
+/** Regex sources are compiled once per scope fill, not once per exact path. */
+function completeExactLists(b: TableBuilder, scopeId: number): void {
+  const scope = b.table.scopes[scopeId]!;
+  const { candidates } = b.table;
+  const compiled = new Map<number, RE2JS>();
+  const re = (id: number): RE2JS => {
+    let r = compiled.get(id);
+    if (r === undefined) compiled.set(id, (r = RE2JS.compile(b.table.regexes[id]!)));
+    return r;
+  };
+  for (const [path, own] of Object.entries(scope.exact)) {
+    const slash = path.indexOf("/", 1);
+    const svc = path.slice(1, slash);
+    const m = path.slice(slash + 1);
+    const rest = scope.rest.filter((id) => {
+      const c = candidates[id]!;
+      return (c.serviceRegex < 0 || re(c.serviceRegex).matches(svc)) && (c.methodRegex < 0 || re(c.methodRegex).matches(m));
+    });
+    const merged = [...own, ...(scope.service[svc] ?? []), ...(scope.method[m] ?? []), ...rest].sort(
+      (x, y) => candidates[x]!.rank - candidates[y]!.rank,
+    );
+    // Nothing after a candidate without header predicates can ever be reached.
+    const stop = merged.findIndex((id) => candidates[id]!.headers.length === 0);
+    scope.exact[path] = stop < 0 ? merged : merged.slice(0, stop + 1);
+  }
 }
 
 function push(map: Record<string, number[]>, k: string, id: number): void {

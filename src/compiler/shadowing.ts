@@ -61,7 +61,7 @@ function coveringWinner(
   const svc = method?.service?.replace(/^\./, "") ?? "";
   const m = method?.method ?? "";
   const lists: (number[] | undefined)[] = [scope.rest];
-  if (svc !== "" && m !== "") lists.push(scope.exact[`${svc}/${m}`]);
+  if (svc !== "" && m !== "") lists.push(scope.exact[`/${svc}/${m}`]);
   if (svc !== "") lists.push(scope.service[svc]);
   if (m !== "") lists.push(scope.method[m]);
   for (const list of lists) {
@@ -72,6 +72,7 @@ function coveringWinner(
       const y = table.candidates[yid]!;
       if (y.rank >= x.rank) break;
       if (y.serviceRegex >= 0 || y.methodRegex >= 0) continue;
+      if (yid === id) continue;
       // A catch-all in `rest` covers any method; entries of the other lists cover x by construction.
       if (list === scope.rest && info[yid]!.seed.match?.method !== undefined) continue;
       if (!headersCover(y, x)) continue;

@@ -1,10 +1,10 @@
 import { TABLE_VERSION } from "../table/types.ts";
 import type { Backend, Filters, RouteTable } from "../table/types.ts";
 import { loadHostIndex, lookupScope, normalizeHost } from "./host.ts";
-import { parseMethodPath } from "./path.ts";
+import { parseMethodPath, type MethodName } from "./path.ts";
 import { pickWeighted } from "./pick.ts";
 import { compileRegexes } from "./regex.ts";
-import { loadScope, matchScope } from "./scope-match.ts";
+import { loadScope, matchExactList, matchLists } from "./scope-match.ts";
 import type { Decision, MirrorTarget, PickedBackend, Random, RouteRequest } from "./types.ts";
 
 /** Service hops a request may take; the compiler rejects cycles, this only bounds the walk. */
@@ -45,11 +45,25 @@ export function createMatcher(table: RouteTable): Matcher {
   const scopes = table.scopes.map(loadScope);
 
   function matchIn(scopeId: number, req: RouteRequest): MatchResult {
-    const name = parseMethodPath(req.path);
-    if (name === null) return NO_MATCH;
+    const path = req.path;
+    // Parsed only when the raw path is not an exact key: the common case never splits it.
+    let name: MethodName | null | undefined;
+    let canonical: string | undefined;
     for (let id = scopeId; id >= 0; ) {
       const scope = scopes[id]!;
-      const candidate = matchScope(scope, table.candidates, regexes, name, req.header);
+      let list = scope.exact.get(path);
+      let candidate = -1;
+      if (list === undefined) {
+        if (name === undefined) {
+          name = parseMethodPath(path);
+          if (name !== null) canonical = `/${name.service}/${name.method}`;
+        }
+        if (name === null) return NO_MATCH;
+        // A routing prefix (`/api/pkg.Svc/M`) still finds the exact list of `/pkg.Svc/M`.
+        if (canonical !== path) list = scope.exact.get(canonical!);
+      }
+      if (list !== undefined) candidate = matchExactList(list, table.candidates, regexes, req.header);
+      else candidate = matchLists(scope, table.candidates, regexes, name!, req.header);
       if (candidate >= 0) return { candidate, rule: table.candidates[candidate]!.rule };
       id = scope.next;
     }
@@ -57,7 +71,9 @@ export function createMatcher(table: RouteTable): Matcher {
   }
 
   function match(req: RouteRequest): MatchResult {
-    return matchIn(lookupScope(hosts, normalizeHost(req.host)), req);
+    // Hosts usually arrive normalised already, and then the raw string's hash is reused.
+    const raw = hosts.exact.get(req.host);
+    return matchIn(raw !== undefined ? raw : lookupScope(hosts, normalizeHost(req.host)), req);
   }
 
   function route(req: RouteRequest, random: Random): Decision {

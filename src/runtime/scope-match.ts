@@ -29,25 +29,37 @@ export function loadScope(s: Scope): LoadedScope {
 }
 
 /**
- * The highest-precedence candidate of `scope` that matches, or -1.
- *
- * Up to four lists are walked, each already sorted by rank at build time: the exact
- * "service/method" list, the service-only list, the method-only list, and the rest.
- * At each step the list whose head has the lowest rank is tested, so the first
- * candidate that passes is the winner overall; nothing is sorted here.
+ * The first candidate of a pre-merged exact-path list whose headers hold, or -1. Its
+ * method predicates, regexes included, were settled when the list was built.
  */
-export function matchScope(
+export function matchExactList(
+  list: readonly number[],
+  candidates: readonly Candidate[],
+  regexes: readonly FullMatch[],
+  header: (name: string) => string | null,
+): number {
+  for (let i = 0; i < list.length; i++) {
+    const id = list[i]!;
+    if (headersHold(candidates[id]!, regexes, header)) return id;
+  }
+  return -1;
+}
+
+/**
+ * The highest-precedence candidate for a path with no exact-path list: the service-only,
+ * method-only and remaining lists, each sorted by rank at build time, are merged as they
+ * are walked, so the first candidate that passes is the winner; nothing is sorted here.
+ */
+export function matchLists(
   scope: LoadedScope,
   candidates: readonly Candidate[],
   regexes: readonly FullMatch[],
   name: MethodName,
   header: (name: string) => string | null,
 ): number {
-  const a = scope.exact.get(`${name.service}/${name.method}`) ?? NONE;
   const b = scope.service.get(name.service) ?? NONE;
   const c = scope.method.get(name.method) ?? NONE;
   const d = scope.rest;
-  let ia = 0;
   let ib = 0;
   let ic = 0;
   let id = 0;
@@ -55,10 +67,6 @@ export function matchScope(
     let best = -1;
     let bestRank = Infinity;
     let from = 0;
-    if (ia < a.length) {
-      const r = rankOf(candidates, a[ia]!);
-      if (r < bestRank) (bestRank = r), (best = a[ia]!), (from = 0);
-    }
     if (ib < b.length) {
       const r = rankOf(candidates, b[ib]!);
       if (r < bestRank) (bestRank = r), (best = b[ib]!), (from = 1);
@@ -73,8 +81,7 @@ export function matchScope(
     }
     if (best < 0) return -1;
     if (passes(candidates[best]!, regexes, name, header)) return best;
-    if (from === 0) ia++;
-    else if (from === 1) ib++;
+    if (from === 1) ib++;
     else if (from === 2) ic++;
     else id++;
   }
@@ -93,6 +100,10 @@ export function passes(
 ): boolean {
   if (cand.serviceRegex >= 0 && !regexes[cand.serviceRegex]!(name.service)) return false;
   if (cand.methodRegex >= 0 && !regexes[cand.methodRegex]!(name.method)) return false;
+  return headersHold(cand, regexes, header);
+}
+
+function headersHold(cand: Candidate, regexes: readonly FullMatch[], header: (name: string) => string | null): boolean {
   for (const pred of cand.headers) {
     const value = header(pred.name);
     if (value === null) return false;

@@ -45,8 +45,8 @@ export interface HostIndex {
 
 /**
  * The candidates of one effective hostname in one listener group (or of one Service's
- * mesh routes). Candidate ids, each list sorted by rank (ascending = higher precedence). The winner
- * is the lowest-ranked candidate across the lists whose remaining predicates hold.
+ * mesh routes). Every list holds candidate ids sorted by rank (ascending = higher
+ * precedence); the winner is the lowest-ranked candidate whose remaining predicates hold.
  */
 export interface Scope {
   /**
@@ -56,13 +56,19 @@ export interface Scope {
    * every candidate further along the chain.
    */
   next: ScopeId;
-  /** "pkg.Service/Method" → candidates with Exact service and method. */
+  /**
+   * "/pkg.Service/Method" → every candidate that can match that exact path: its exact
+   * matches merged with the service-only, method-only and catch-all candidates and the
+   * regex candidates that match it (evaluated at build time), cut after the first one
+   * with no header predicates. A request whose path is a key walks this list alone and
+   * tests headers only.
+   */
   exact: Record<string, number[]>;
-  /** "pkg.Service" → candidates with Exact service only. */
+  /** "pkg.Service" → candidates with an Exact service only. */
   service: Record<string, number[]>;
-  /** "Method" → candidates with Exact method only. */
+  /** "Method" → candidates with an Exact method only. */
   method: Record<string, number[]>;
-  /** Everything else: regex methods, header-only and catch-all matches. */
+  /** Regex methods, header-only and catch-all matches. */
   rest: number[];
   /** For a Service scope: what traffic gets when no rule matches (the Service itself); -1 otherwise. */
   fallbackBackend: number;
