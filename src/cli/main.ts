@@ -4,7 +4,7 @@ import { parseArgs } from "node:util";
 import { checkJson, checkText } from "./check.ts";
 import { explainJsonLines, explainText, parseHeaderFlags } from "./explain.ts";
 import { createExplainer } from "./explain-request.ts";
-import { compilePaths, type PipelineResult } from "./pipeline.ts";
+import { compilePaths } from "./pipeline.ts";
 import { formatDiagnostic } from "../compiler/diagnostics.ts";
 import { serializeTable } from "../table/codec.ts";
 import { USAGE, UsageError } from "./usage.ts";
@@ -39,21 +39,15 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`grpcroute-edge: ${e.message}\n\n${USAGE}\n`);
       return 2;
     }
-    throw e;
+    // A bug of ours, not a problem in the routes: say so in one line, stack on request.
+    if (process.env.GRPCROUTE_EDGE_DEBUG) throw e;
+    process.stderr.write(`grpcroute-edge: internal error: ${e instanceof Error ? e.message : String(e)} (GRPCROUTE_EDGE_DEBUG=1 shows the stack)\n`);
+    return 70;
   }
 }
 
 function paths(values: { file?: string[] | undefined }): string[] {
   return values.file === undefined || values.file.length === 0 ? DEFAULT_PATHS : values.file;
-}
-
-async function load(files: string[]): Promise<PipelineResult> {
-  try {
-    return await compilePaths(files);
-  } catch (e) {
-    if (e instanceof Error && "code" in e && (e.code === "ENOENT" || e.code === "EACCES")) throw new UsageError(e.message);
-    throw e;
-  }
 }
 
 async function check(args: string[]): Promise<number> {
@@ -62,7 +56,7 @@ async function check(args: string[]): Promise<number> {
     options: { file: { type: "string", short: "f", multiple: true }, format: { type: "string", default: "text" } },
   });
   if (values.format !== "text" && values.format !== "json") throw new UsageError(`--format must be text or json, not ${values.format}`);
-  const r = await load(paths(values));
+  const r = await compilePaths(paths(values));
   process.stdout.write(`${values.format === "json" ? checkJson(r) : checkText(r)}\n`);
   return r.errors === 0 ? 0 : 1;
 }
@@ -72,7 +66,7 @@ async function compileCmd(args: string[]): Promise<number> {
     args,
     options: { file: { type: "string", short: "f", multiple: true }, output: { type: "string", short: "o" } },
   });
-  const r = await load(paths(values));
+  const r = await compilePaths(paths(values));
   for (const d of r.all) process.stderr.write(`${formatDiagnostic(d)}\n`);
   if (r.errors > 0) {
     process.stderr.write(`not compiled: ${r.errors} error${r.errors === 1 ? "" : "s"}\n`);
@@ -107,7 +101,7 @@ async function explain(args: string[]): Promise<number> {
   });
   if (values.path === undefined && !values.json) throw new UsageError("explain needs --path /pkg.Service/Method, or --json with requests on stdin");
   const headers = parseHeaderFlags(values.header ?? []);
-  const r = await load(paths(values));
+  const r = await compilePaths(paths(values));
   if (r.errors > 0) {
     for (const d of r.all) if (d.severity === "error") process.stderr.write(`${formatDiagnostic(d)}\n`);
     return 1;

@@ -1,6 +1,7 @@
 import { compile, type CompileResult } from "../compiler/compile.ts";
 import { sortDiagnostics, type Diagnostic } from "../compiler/diagnostics.ts";
-import { loadSources, readInputs } from "../compiler/load.ts";
+import { loadSources, readInputs, type Input } from "../compiler/load.ts";
+import { UsageError } from "./usage.ts";
 
 export interface PipelineResult extends CompileResult {
   /** Load, validation and compile diagnostics together, in file order. */
@@ -11,7 +12,13 @@ export interface PipelineResult extends CompileResult {
 
 /** Files in, checked table out: what `check`, `compile`, `explain` and `dev` all start with. */
 export async function compilePaths(paths: readonly string[]): Promise<PipelineResult> {
-  const inputs = await readInputs([...paths]);
+  let inputs: Input[];
+  try {
+    inputs = await readInputs(paths);
+  } catch (e) {
+    // A path that does not exist is a mistake in the command line, not in the routes.
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
   const loaded = loadSources(inputs);
   const result = compile(loaded.resources);
   const all = sortDiagnostics([...loaded.diagnostics, ...result.diagnostics]);
