@@ -6,6 +6,8 @@ import { basename, dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+// Bundled code cannot find the repository from import.meta.url any more; tell it.
+process.env.GRPCROUTE_EDGE_ROOT ??= root;
 
 /** Bundles `entry` (relative to the repository root) and returns its module. */
 export async function importTs(entry) {

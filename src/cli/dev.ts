@@ -1,6 +1,58 @@
+import { parseArgs } from "node:util";
+import { formatDiagnostic } from "../compiler/diagnostics.ts";
+import { compilePaths } from "./pipeline.ts";
 import { UsageError } from "./usage.ts";
+import { startWorker } from "./workerd.ts";
 
-/** `dev`: serve the worker locally. Filled in with the worker. */
-export async function dev(_args: string[]): Promise<number> {
-  throw new UsageError("dev is not available yet");
+const DEFAULT_PORT = 8787;
+
+/**
+ * `dev`: compile the routes and serve the real worker bundle in workerd on 127.0.0.1,
+ * with `--origin KEY=URL` overrides passed as the ORIGINS var, as an environment's
+ * wrangler vars would. Runs until interrupted.
+ */
+export async function dev(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      file: { type: "string", short: "f", multiple: true },
+      port: { type: "string", default: String(DEFAULT_PORT) },
+      origin: { type: "string", multiple: true },
+      "allowed-origins": { type: "string" },
+    },
+  });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0..65535, not ${values.port}`);
+  const origins = parseOrigins(values.origin ?? []);
+  const r = await compilePaths(values.file === undefined || values.file.length === 0 ? ["routes/"] : values.file);
+  for (const d of r.all) process.stderr.write(`${formatDiagnostic(d)}\n`);
+  if (r.errors > 0) return 1;
+  const vars: Record<string, string> = { ORIGINS: JSON.stringify(origins), ALLOWED_ORIGINS: values["allowed-origins"] ?? "*" };
+  const worker = await startWorker(r.table, { port, vars });
+  process.stdout.write(`listening on ${worker.url}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  await worker.dispose();
+  return 0;
+}
+
+/** `name[.namespace[:port]]=URL` pairs into the ORIGINS object. */
+export function parseOrigins(flags: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of flags) {
+    const eq = f.indexOf("=");
+    const key = f.slice(0, eq);
+    const url = f.slice(eq + 1);
+    if (eq <= 0 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)?(:\d{1,5})?$/.test(key)) {
+      throw new UsageError(`--origin ${JSON.stringify(f)}: expected KEY=URL with KEY name, name.namespace or name.namespace:port`);
+    }
+    if (!/^(https?:\/\/[^\s]+|binding:[A-Za-z_][A-Za-z0-9_]*)$/.test(url)) {
+      throw new UsageError(`--origin ${JSON.stringify(f)}: URL must start with http:// or https:// (or be binding:NAME)`);
+    }
+    out[key] = url.replace(/\/+$/, "");
+  }
+  return out;
 }

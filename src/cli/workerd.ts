@@ -1,0 +1,70 @@
+import { build, type Plugin } from "esbuild";
+import { Miniflare, type MiniflareOptions } from "miniflare";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { RouteTable } from "../table/types.ts";
+
+// Bundled by scripts/run-ts.js this module no longer sits in src/cli, so the launcher says where the repository is.
+const root = process.env.GRPCROUTE_EDGE_ROOT ?? fileURLToPath(new URL("../..", import.meta.url));
+const entry = join(root, "src", "worker", "index.ts");
+
+/** workerd 1.20260426.1 (miniflare 4.20260426.0) knows no later date; keep wrangler.toml in step. */
+export const COMPATIBILITY_DATE = "2026-04-26";
+
+export interface RunningWorker {
+  /** `http://127.0.0.1:<port>`, no trailing slash. */
+  url: string;
+  dispose(): Promise<void>;
+}
+
+export interface WorkerOptions {
+  /** wrangler `[vars]`: ALLOWED_ORIGINS, ORIGINS, ... */
+  vars?: Record<string, string>;
+  /** Service bindings, e.g. `{ BOUND: { external: { address: "127.0.0.1:1234", http: {} } } }`. */
+  serviceBindings?: MiniflareOptions["serviceBindings"];
+  /** 0 picks a free port. */
+  port?: number;
+}
+
+/** Replaces the worker's `.generated/routes.json` import with the given table. */
+function tablePlugin(table: RouteTable): Plugin {
+  return {
+    name: "route-table",
+    setup(b) {
+      b.onResolve({ filter: /\.generated\/routes\.json$/ }, () => ({ path: "routes.json", namespace: "route-table" }));
+      b.onLoad({ filter: /.*/, namespace: "route-table" }, () => ({ contents: JSON.stringify(table), loader: "json" }));
+    },
+  };
+}
+
+/** The worker bundled for workerd, as wrangler would, with `table` as its compiled routes. */
+export async function bundleWorker(table: RouteTable): Promise<string> {
+  const out = await build({
+    entryPoints: [entry],
+    bundle: true,
+    write: false,
+    format: "esm",
+    platform: "browser",
+    conditions: ["workerd", "worker", "browser"],
+    target: "es2022",
+    plugins: [tablePlugin(table)],
+    logLevel: "silent",
+  });
+  return out.outputFiles[0]!.text;
+}
+
+/** The worker with `table`, in workerd (Miniflare), listening on 127.0.0.1 only. */
+export async function startWorker(table: RouteTable, options: WorkerOptions = {}): Promise<RunningWorker> {
+  const script = await bundleWorker(table);
+  const mf = new Miniflare({
+    modules: true,
+    script,
+    compatibilityDate: COMPATIBILITY_DATE,
+    host: "127.0.0.1",
+    port: options.port ?? 0,
+    bindings: options.vars ?? {},
+    ...(options.serviceBindings !== undefined ? { serviceBindings: options.serviceBindings } : {}),
+  });
+  const url = (await mf.ready).toString().replace(/\/$/, "");
+  return { url, dispose: () => mf.dispose() };
+}
