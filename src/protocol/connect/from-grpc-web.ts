@@ -1,0 +1,48 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { createEnvelopeReadableStream, encodeEnvelope } from "@connectrpc/connect/protocol";
+import { findTrailerError } from "@connectrpc/connect/protocol-grpc";
+import { trailerFlag, trailerParse } from "@connectrpc/connect/protocol-grpc-web";
+import { metadataOnly } from "../unary.ts";
+import { endStreamFrame } from "./error.ts";
+
+/**
+ * A Connect streaming body from a gRPC-web origin's body (protocols.md §6.4 "Connect
+ * streaming → gRPC-web upstream"): data envelopes pass unchanged (same layout), the
+ * 0x80 trailer frame becomes the 0x02 EndStreamResponse, one envelope at a time.
+ * `statusHeaders` holds a trailers-only status when the origin sent one.
+ */
+export function connectStreamFromGrpcWeb(
+  upstream: ReadableStream<Uint8Array> | null,
+  statusHeaders: Headers | undefined,
+  failure: (reason: unknown) => ConnectError,
+): ReadableStream<Uint8Array> {
+  const reader = upstream === null ? undefined : createEnvelopeReadableStream(upstream).getReader();
+  let ended = false;
+  const finish = (controller: ReadableStreamDefaultController<Uint8Array>, trailer: Headers | undefined, error?: ConnectError) => {
+    const status = error ?? (trailer === undefined ? new ConnectError("protocol error: missing status", Code.Internal) : findTrailerError(trailer));
+    controller.enqueue(endStreamFrame(status, trailer === undefined ? new Headers() : metadataOnly(trailer)));
+    controller.close();
+    ended = true;
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (ended) return;
+      if (reader === undefined) return finish(controller, statusHeaders);
+      let next: ReadableStreamReadResult<{ flags: number; data: Uint8Array }>;
+      try {
+        next = await reader.read();
+      } catch (reason) {
+        return finish(controller, undefined, failure(reason));
+      }
+      if (next.done) return finish(controller, statusHeaders);
+      if ((next.value.flags & trailerFlag) === trailerFlag) {
+        await reader.cancel().catch(() => undefined);
+        return finish(controller, trailerParse(next.value.data));
+      }
+      controller.enqueue(encodeEnvelope(next.value.flags, next.value.data));
+    },
+    async cancel(reason) {
+      await reader?.cancel(reason);
+    },
+  });
+}

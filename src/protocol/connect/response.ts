@@ -1,0 +1,22 @@
+import type { ConnectError } from "@connectrpc/connect";
+import { endStreamFlag } from "@connectrpc/connect/protocol-connect";
+import { ensureFinalFrame } from "../final-frame.ts";
+import { endStreamFrame } from "./error.ts";
+
+const identity = (frame: Uint8Array): Uint8Array => frame;
+
+/**
+ * The client-facing Connect streaming body: envelopes relayed as they arrive, always
+ * ending with an EndStreamResponse (INTERNAL "missing EndStreamResponse" when the origin
+ * stopped without one, protocols.md §6.4).
+ */
+export function relayConnectStreamBody(upstream: ReadableStream<Uint8Array>, failure: (reason: unknown) => ConnectError): ReadableStream<Uint8Array> {
+  return ensureFinalFrame(upstream, {
+    isFinal: (flags) => (flags & endStreamFlag) === endStreamFlag,
+    finalFrame: (error) => endStreamFrame(error),
+    encode: identity,
+    statusInHeaders: false,
+    failure,
+    missingMessage: "protocol error: missing EndStreamResponse",
+  });
+}

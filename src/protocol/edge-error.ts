@@ -1,0 +1,48 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { connectStreamErrorResponse, connectUnaryErrorResponse } from "./connect/error.ts";
+import type { Detected } from "./detect.ts";
+import { grpcWebContentType } from "./grpc-web/content-type.ts";
+import { grpcWebErrorResponse } from "./grpc-web/error.ts";
+import { grpcErrorResponse } from "./grpc/error.ts";
+
+/**
+ * Every error the edge produces is a `ConnectError` with a gRPC `Code`; this module is
+ * the one place it becomes a wire response, in the protocol the caller speaks
+ * (protocols.md §6.3). Never HTML, never a bare HTTP error for gRPC-web.
+ */
+export { Code, ConnectError };
+
+/** Who an error is written for: any classified request but a preflight. */
+export type ErrorTarget = Exclude<Detected, { kind: "preflight" }>;
+
+/** HTTP 415 for a content type nobody here speaks, as Connect servers answer (§2.1). */
+const statusUnsupportedMediaType = 415;
+
+/** Write `error` in the protocol of `target`. */
+export function errorResponse(target: ErrorTarget, error: ConnectError, headers: Headers = new Headers()): Response {
+  switch (target.kind) {
+    case "grpc-web":
+      return grpcWebErrorResponse(error, grpcWebContentType(target.responseText, target.codec), headers);
+    case "connect-unary":
+      return connectUnaryErrorResponse(error, undefined, headers);
+    case "connect-stream":
+      return connectStreamErrorResponse(error, target.codec, headers);
+    case "grpc":
+      return grpcErrorResponse(error, headers);
+    case "unknown":
+      return target.looksLike === "grpc-web"
+        ? grpcWebErrorResponse(error, grpcWebContentType(false, "proto"), headers)
+        : connectUnaryErrorResponse(error, statusUnsupportedMediaType, headers);
+  }
+}
+
+/** The error a request that cannot be forwarded at all gets. */
+export function unforwardableError(target: Extract<Detected, { kind: "grpc" | "unknown" }>): ConnectError {
+  if (target.kind === "grpc") {
+    return new ConnectError(
+      "native gRPC (application/grpc) cannot pass a Cloudflare Worker, which has no HTTP trailers: call this endpoint with gRPC-web (application/grpc-web+proto) or Connect",
+      Code.Unimplemented,
+    );
+  }
+  return new ConnectError(target.reason, Code.Unknown);
+}

@@ -1,0 +1,60 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { createEnvelopeReadableStream, encodeEnvelope } from "@connectrpc/connect/protocol";
+
+/** How one protocol ends an enveloped response stream. */
+export interface FinalFrameOptions {
+  /** Whether an envelope with these flags is the stream's last (gRPC-web trailer, Connect end-stream). */
+  isFinal(flags: number): boolean;
+  /** The final envelope to append when the origin gave none, encoded. */
+  finalFrame(error: ConnectError): Uint8Array;
+  /** Bytes of each envelope as the client receives them (identity, or base64 for text mode). */
+  encode(frame: Uint8Array): Uint8Array;
+  /** The status already travelled in the response headers (trailers-only): append nothing. */
+  statusInHeaders: boolean;
+  /** What the stream failing (reset, deadline) means for the caller. */
+  failure(reason: unknown): ConnectError;
+  /** Message of the error appended when the origin ends without a final envelope. */
+  missingMessage: string;
+}
+
+/**
+ * Relay an origin's enveloped response one envelope at a time (never buffered, so server
+ * streams stay incremental) and make sure it ends with a status: an origin that stops
+ * without its final envelope, or whose stream breaks, gets one appended (protocols.md
+ * §4 item 5, §6.4 "Same protocol"). Envelopes are re-emitted with their flags and bytes
+ * as received, so compressed messages pass untouched.
+ */
+export function ensureFinalFrame(upstream: ReadableStream<Uint8Array>, options: FinalFrameOptions): ReadableStream<Uint8Array> {
+  const reader = createEnvelopeReadableStream(upstream).getReader();
+  let ended = false;
+  const end = (controller: ReadableStreamDefaultController<Uint8Array>, error?: ConnectError): void => {
+    if (error !== undefined) controller.enqueue(options.encode(options.finalFrame(error)));
+    controller.close();
+    ended = true;
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (ended) return;
+      let next: ReadableStreamReadResult<{ flags: number; data: Uint8Array }>;
+      try {
+        next = await reader.read();
+      } catch (reason) {
+        end(controller, options.failure(reason));
+        return;
+      }
+      if (next.done) {
+        end(controller, options.statusInHeaders ? undefined : new ConnectError(options.missingMessage, Code.Internal));
+        return;
+      }
+      controller.enqueue(options.encode(encodeEnvelope(next.value.flags, next.value.data)));
+      if (options.isFinal(next.value.flags)) {
+        // Anything after the final envelope is a protocol violation; do not relay it.
+        await reader.cancel().catch(() => undefined);
+        end(controller);
+      }
+    },
+    async cancel(reason) {
+      await reader.cancel(reason);
+    },
+  });
+}

@@ -1,0 +1,38 @@
+import { describe, expect, test } from "vitest";
+import { createTextDecodeStream, encodeTextFrame } from "./text-codec.ts";
+
+/** Vectors from protocols.md §1.5 / §6.5. */
+const dataFrame = new Uint8Array([0, 0, 0, 0, 2, 8, 1]);
+const perFrame = "AAAAAAIIAQ==gAAAABBncnBjLXN0YXR1czogMA0K";
+const wholeBody = "AAAAAAIIAYAAAAAQZ3JwYy1zdGF0dXM6IDANCg==";
+
+async function decode(chunks: string[]): Promise<Uint8Array> {
+  const stream = new ReadableStream<Uint8Array>({
+    start(c) {
+      for (const chunk of chunks) c.enqueue(new TextEncoder().encode(chunk));
+      c.close();
+    },
+  }).pipeThrough(createTextDecodeStream());
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+describe("gRPC-web text codec", () => {
+  test("encodes one frame as its own padded unit", () => {
+    expect(new TextDecoder().decode(encodeTextFrame(dataFrame))).toBe("AAAAAAIIAQ==");
+  });
+  test("per-frame padding inside the stream and whole-body encoding decode alike", async () => {
+    const a = await decode([perFrame]);
+    expect(a).toEqual(await decode([wholeBody]));
+    expect(a.subarray(0, 7)).toEqual(dataFrame);
+    expect(new TextDecoder().decode(a.subarray(12))).toBe("grpc-status: 0\r\n");
+  });
+  test("chunks split anywhere, even inside a quantum or around padding", async () => {
+    for (let cut = 1; cut < perFrame.length; cut++) {
+      expect(await decode([perFrame.slice(0, cut), perFrame.slice(cut)])).toEqual(await decode([perFrame]));
+    }
+  });
+  test("a partial quantum at EOF and non-base64 input are INTERNAL errors", async () => {
+    await expect(decode(["AAAAAAIIAQ=", ""])).rejects.toMatchObject({ code: 13 });
+    await expect(decode(["AA*A"])).rejects.toMatchObject({ code: 13 });
+  });
+});

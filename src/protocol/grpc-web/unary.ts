@@ -1,0 +1,102 @@
+import { Code, ConnectError } from "@connectrpc/connect";
+import { createEnvelopeReadableStream, encodeEnvelope } from "@connectrpc/connect/protocol";
+import { codeFromHttpStatus, findTrailerError } from "@connectrpc/connect/protocol-grpc";
+import { trailerFlag, trailerParse } from "@connectrpc/connect/protocol-grpc-web";
+import { headerContentType } from "../headers.ts";
+import { metadataOnly, type UnaryResult } from "../unary.ts";
+import { grpcWebContentType, parseContentType } from "./content-type.ts";
+import { grpcStatusHeaders, trailerFrame } from "./error.ts";
+import { headerGrpcStatus } from "./headers.ts";
+import { encodeTextFrame } from "./text-codec.ts";
+
+const compressedFlag = 0x01;
+
+/**
+ * The one request message of a unary gRPC-web call. Zero or several messages →
+ * UNIMPLEMENTED (conformance, protocols.md §1.3); compressed → UNIMPLEMENTED, since the
+ * edge does not recompress across protocols.
+ */
+export async function grpcWebRequestMessage(body: ReadableStream<Uint8Array> | null): Promise<Uint8Array> {
+  const messages: Uint8Array[] = [];
+  if (body !== null) {
+    const reader = createEnvelopeReadableStream(body).getReader();
+    for (;;) {
+      const next = await reader.read();
+      if (next.done) break;
+      if ((next.value.flags & compressedFlag) !== 0) {
+        throw new ConnectError("compressed gRPC-web messages cannot be translated to Connect", Code.Unimplemented);
+      }
+      messages.push(next.value.data);
+    }
+  }
+  if (messages.length !== 1) {
+    throw new ConnectError(`protocol error: unary request needs exactly one message, got ${messages.length}`, Code.Unimplemented);
+  }
+  return messages[0]!;
+}
+
+/** Read a gRPC-web origin's unary answer: one message and a status, from trailer frame or headers. */
+export async function readGrpcWebUnary(res: Response): Promise<UnaryResult> {
+  const headers = metadataOnly(res.headers);
+  if (res.headers.has(headerGrpcStatus)) {
+    await res.body?.cancel();
+    return { headers, trailers: new Headers(), ...withError(findTrailerError(res.headers)) };
+  }
+  if (!res.ok || parseContentType(res.headers.get(headerContentType)) === undefined) {
+    await res.body?.cancel();
+    const type = res.headers.get(headerContentType) ?? "no content type";
+    return { headers, trailers: new Headers(), error: new ConnectError(`origin answered HTTP ${res.status} (${type}), not gRPC-web`, codeFromHttpStatus(res.status)) };
+  }
+  let message: Uint8Array | undefined;
+  let trailer: Headers | undefined;
+  if (res.body !== null) {
+    const reader = createEnvelopeReadableStream(res.body).getReader();
+    for (;;) {
+      const next = await reader.read();
+      if (next.done) break;
+      if ((next.value.flags & trailerFlag) === trailerFlag) trailer = trailerParse(next.value.data);
+      else if ((next.value.flags & compressedFlag) !== 0) throw new ConnectError("origin compressed a message it was asked not to", Code.Internal);
+      else message = next.value.data;
+    }
+  }
+  if (trailer === undefined) return { headers, trailers: new Headers(), error: new ConnectError("protocol error: missing status", Code.Internal) };
+  const error = findTrailerError(trailer);
+  const trailers = metadataOnly(trailer);
+  if (error !== undefined) return { headers, trailers, error: withoutProtocolMetadata(error) };
+  if (message === undefined) return { headers, trailers, error: new ConnectError("protocol error: missing output message for unary method", Code.Unimplemented) };
+  return { headers, trailers, message };
+}
+
+function withError(error: ConnectError | undefined): { error: ConnectError } {
+  if (error === undefined) return { error: new ConnectError("protocol error: trailers-only success without a message", Code.Unimplemented) };
+  return { error: withoutProtocolMetadata(error) };
+}
+
+/** findTrailerError keeps the whole trailer as metadata; grpc-* must not reach a Connect client. */
+function withoutProtocolMetadata(error: ConnectError): ConnectError {
+  const clean = new ConnectError(error.rawMessage, error.code, metadataOnly(error.metadata));
+  clean.details = error.details;
+  return clean;
+}
+
+/**
+ * Write a unary result as a gRPC-web response: data frame and trailer frame, or
+ * trailers-only for an error (protocols.md §6.4 "Connect unary upstream").
+ */
+export function writeGrpcWebUnary(result: UnaryResult, text: boolean, codec: "proto" | "json"): Response {
+  const headers = new Headers(result.headers);
+  headers.set(headerContentType, grpcWebContentType(text, codec));
+  const encode = text ? encodeTextFrame : (f: Uint8Array) => f;
+  if (result.error !== undefined || result.message === undefined) {
+    result.trailers.forEach((value, key) => headers.append(key, value));
+    grpcStatusHeaders(result.error, headers);
+    return new Response(null, { status: 200, headers });
+  }
+  const trailer = grpcStatusHeaders(undefined, new Headers(result.trailers));
+  const data = encode(encodeEnvelope(0, result.message));
+  const end = encode(trailerFrame(trailer));
+  const body = new Uint8Array(data.length + end.length);
+  body.set(data, 0);
+  body.set(end, data.length);
+  return new Response(body, { status: 200, headers });
+}

@@ -1,0 +1,46 @@
+import type { ClientProtocol } from "../protocol/detect.ts";
+import { deadlineHeader, formatConnectTimeout, formatGrpcTimeout } from "../protocol/deadline.ts";
+import { grpcWebContentType } from "../protocol/grpc-web/content-type.ts";
+import { acceptEncodingIdentity, headerAcceptEncoding } from "../protocol/grpc-web/headers.ts";
+import { headerAccept, headerContentType, stripHopByHop } from "../protocol/headers.ts";
+import { connectToGrpcWebHeaders, grpcWebToConnectHeaders } from "../protocol/translate-headers.ts";
+import type { Filters, OriginProtocol } from "../table/types.ts";
+import type { CallTimer } from "./deadline-signal.ts";
+import { applyRequestFilters } from "./filters.ts";
+import { setForwarded } from "./forwarded.ts";
+import { familyOf } from "./upstream.ts";
+
+/**
+ * The headers an origin speaking `target` receives: client metadata minus hop-by-hop
+ * headers, trusted forwarding headers, the route's request filters, then the protocol
+ * headers the edge owns (binary content type for a text client, the remaining deadline,
+ * `grpc-accept-encoding` no wider than the client's, or a translation's headers).
+ */
+export function upstreamRequestHeaders(
+  client: ClientProtocol,
+  target: OriginProtocol,
+  request: Request,
+  url: URL,
+  filters: readonly Filters[],
+  timer: CallTimer,
+): Headers {
+  const headers = new Headers(request.headers);
+  stripHopByHop(headers);
+  setForwarded(headers, url, request.headers);
+  applyRequestFilters(headers, filters);
+  if (target !== familyOf(client.kind)) {
+    if (target === "grpc-web") connectToGrpcWebHeaders(headers, client.codec);
+    else grpcWebToConnectHeaders(headers, client.codec);
+  } else if (client.kind === "grpc-web") {
+    if (client.text) headers.set(headerContentType, grpcWebContentType(false, client.codec));
+    // The origin answers binary whatever the client accepts; the edge re-encodes.
+    if (client.responseText) headers.delete(headerAccept);
+    // Without a client preference, origins must not compress frames (protocols.md §1.7).
+    if (!request.headers.has(headerAcceptEncoding)) headers.set(headerAcceptEncoding, acceptEncodingIdentity);
+  }
+  const remaining = timer.remaining();
+  if (remaining !== undefined) {
+    headers.set(deadlineHeader(target), target === "grpc-web" ? formatGrpcTimeout(remaining) : formatConnectTimeout(remaining));
+  }
+  return headers;
+}

@@ -1,0 +1,63 @@
+import type { ConnectError } from "@connectrpc/connect";
+import { codeFromHttpStatus } from "@connectrpc/connect/protocol-grpc";
+import { Code, ConnectError as EdgeError } from "../protocol/edge-error.ts";
+import type { ClientProtocol } from "../protocol/detect.ts";
+import { connectStreamErrorResponse, connectUnaryErrorResponse } from "../protocol/connect/error.ts";
+import { contentTypeErrorJson, contentTypeStreamRegExp, contentTypeUnaryRegExp } from "../protocol/connect/content-type.ts";
+import { relayConnectStreamBody } from "../protocol/connect/response.ts";
+import { grpcWebContentType, parseContentType as parseGrpcWebContentType } from "../protocol/grpc-web/content-type.ts";
+import { grpcWebErrorResponse } from "../protocol/grpc-web/error.ts";
+import { headerGrpcStatus } from "../protocol/grpc-web/headers.ts";
+import { relayGrpcWebBody } from "../protocol/grpc-web/response.ts";
+import { headerContentType, stripHopByHop } from "../protocol/headers.ts";
+
+/** Turns a failure of the origin's body stream into the caller's error. */
+export type StreamFailure = (reason: unknown) => ConnectError;
+
+const statusOk = 200;
+
+/**
+ * The client's response for an origin's answer in the client's own protocol. Genuine
+ * protocol answers stream through (framed ones relayed frame by frame, with a status
+ * guaranteed at the end); anything else, such as an HTML 502 from a load balancer,
+ * becomes an error in the client's protocol with the code from gRPC's HTTP→status
+ * table (protocols.md §1.9), never the origin's page.
+ */
+export function relayResponse(client: ClientProtocol, res: Response, failure: StreamFailure): Response {
+  const contentType = res.headers.get(headerContentType);
+  const headers = new Headers(res.headers);
+  stripHopByHop(headers);
+  switch (client.kind) {
+    case "grpc-web": {
+      const statusInHeaders = res.headers.has(headerGrpcStatus);
+      const genuine = parseGrpcWebContentType(contentType) !== undefined && res.ok;
+      if (!genuine && !statusInHeaders) return refuse(res, () => grpcWebErrorResponse(notProtocol(res, "gRPC-web"), grpcWebContentType(client.responseText, client.codec)));
+      headers.set(headerContentType, grpcWebContentType(client.responseText, client.codec));
+      const body = res.body === null ? null : relayGrpcWebBody(res.body, { text: client.responseText, statusInHeaders, failure });
+      if (body === null && !statusInHeaders) return grpcWebErrorResponse(new EdgeError("protocol error: missing status", Code.Internal), grpcWebContentType(client.responseText, client.codec));
+      return new Response(body, { status: statusOk, headers });
+    }
+    case "connect-unary": {
+      const success = res.status === statusOk && contentType !== null && contentTypeUnaryRegExp.test(contentType);
+      const connectError = res.status !== statusOk && contentType !== null && contentType.toLowerCase().startsWith(contentTypeErrorJson);
+      if (!success && !connectError) return refuse(res, () => connectUnaryErrorResponse(notProtocol(res, "Connect")));
+      return new Response(res.body, { status: res.status, headers });
+    }
+    case "connect-stream": {
+      const success = res.status === statusOk && contentType !== null && contentTypeStreamRegExp.test(contentType);
+      if (!success || res.body === null) return refuse(res, () => connectStreamErrorResponse(notProtocol(res, "Connect streaming"), client.codec));
+      return new Response(relayConnectStreamBody(res.body, failure), { status: statusOk, headers });
+    }
+  }
+}
+
+/** Discard the origin's body (so the connection is released) and answer `make()`. */
+function refuse(res: Response, make: () => Response): Response {
+  res.body?.cancel().catch(() => undefined);
+  return make();
+}
+
+function notProtocol(res: Response, expected: string): ConnectError {
+  const type = res.headers.get(headerContentType) ?? "no content type";
+  return new EdgeError(`origin answered HTTP ${res.status} (${type}), not ${expected}`, codeFromHttpStatus(res.status));
+}
