@@ -1,6 +1,6 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { LineCounter, parseAllDocuments, visit, type Alias, type Document, type YAMLError } from "yaml";
+import { isCollection, LineCounter, parseAllDocuments, visit, type Alias, type Document, type YAMLError } from "yaml";
 import type { Diagnostic } from "./diagnostics.ts";
 import type { Resource } from "./model.ts";
 import { validateDocument } from "./validate-document.ts";
@@ -60,6 +60,18 @@ function aliasDiagnostic(file: string, lc: LineCounter, doc: Document.Parsed, e:
 }
 
 /**
+ * Line starts counted from the text itself. The parser's own `lineCounter` option misses
+ * newlines inside some malformed tokens (e.g. an error token spanning `\r\r\n`), which
+ * shifts every later diagnostic to a wrong line and past the end of it.
+ */
+function lineCounterOf(text: string): LineCounter {
+  const lc = new LineCounter();
+  lc.addNewLine(0);
+  for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", nl + 1)) lc.addNewLine(nl + 1);
+  return lc;
+}
+
+/**
  * Parses multi-document YAML and validates every object (spec §1.3–§1.12).
  *
  * YAML is read with the 1.2 core schema, like kubectl's JSON-compatible subset, with
@@ -72,12 +84,17 @@ export function loadSources(inputs: readonly Input[]): { resources: Resource[]; 
   const resources: Resource[] = [];
   const diagnostics: Diagnostic[] = [];
   for (const { file, text } of inputs) {
-    const lineCounter = new LineCounter();
-    const docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false, merge: true });
+    const docs = parseAllDocuments(text, { uniqueKeys: true, prettyErrors: false, merge: true });
+    const lineCounter = lineCounterOf(text);
     for (const doc of docs) {
       for (const w of doc.warnings) diagnostics.push(yamlDiagnostic(file, lineCounter, w, "warning"));
       if (doc.errors.length > 0) {
         for (const e of doc.errors) diagnostics.push(yamlDiagnostic(file, lineCounter, e, "error"));
+        continue;
+      }
+      const complexKey = collectionKeyDiagnostic(file, lineCounter, doc);
+      if (complexKey !== undefined) {
+        diagnostics.push(complexKey);
         continue;
       }
       let value: unknown;
@@ -94,6 +111,30 @@ export function loadSources(inputs: readonly Input[]): { resources: Resource[]; 
     }
   }
   return { resources, diagnostics };
+}
+
+/**
+ * A list or map used as a mapping key (`? [a]: b`) has no meaning in a Kubernetes object;
+ * toJS would only stringify it and print a process warning, so it is an error here.
+ */
+function collectionKeyDiagnostic(file: string, lineCounter: LineCounter, doc: Document): Diagnostic | undefined {
+  let found: Diagnostic | undefined;
+  visit(doc, {
+    Pair(_, pair) {
+      if (!isCollection(pair.key)) return undefined;
+      const { line, col } = lineCounter.linePos(pair.key.range?.[0] ?? 0);
+      found = {
+        severity: "error",
+        pos: { file, line, col },
+        object: "",
+        path: "",
+        message: "a mapping key is a list or map",
+        fix: "use a plain string as the key",
+      };
+      return visit.BREAK;
+    },
+  });
+  return found;
 }
 
 async function readStdin(): Promise<string> {

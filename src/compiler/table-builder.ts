@@ -63,7 +63,9 @@ export class TableBuilder {
   }
 
   scope(): number {
-    const s: Scope = { next: -1, exact: {}, service: {}, method: {}, rest: [], fallbackBackend: -1 };
+    // Null-prototype lookups: `constructor`, `toString` and `__proto__` are valid service
+    // and method names, and must not find (or assign to) Object.prototype members.
+    const s: Scope = { next: -1, exact: lookup(), service: lookup(), method: lookup(), rest: [], fallbackBackend: -1 };
     this.table.scopes.push(s);
     return this.table.scopes.length - 1;
   }
@@ -72,6 +74,10 @@ export class TableBuilder {
     this.table.candidates.push(c);
     return this.table.candidates.length - 1;
   }
+}
+
+function lookup(): Record<string, number[]> {
+  return Object.create(null) as Record<string, number[]>;
 }
 
 /** Header names lower-cased: HTTP header names are case-insensitive and Workers' Headers lower-case them. */
