@@ -4,17 +4,16 @@ import { parseMethodPath } from "../runtime/path.ts";
 export interface Procedure {
   service: string;
   method: string;
-  /** `/pkg.Service/Method`, without any routing prefix: what the origin is called with. */
+  /** `/pkg.Service/Method`: what the origin is called with. */
   path: string;
 }
 
 /**
- * `/pkg.Service/Method`, or `/prefix/.../pkg.Service/Method` with a Connect routing
- * prefix (protocols.md §6.2: the last two segments count). Null for anything else, which
- * the edge answers with UNIMPLEMENTED.
+ * `/pkg.Service/Method`, exactly (see parseMethodPath for why no routing prefix). Null for
+ * anything else, which the edge answers with UNIMPLEMENTED.
  */
 export function parseProcedure(pathname: string): Procedure | null {
   const name = parseMethodPath(pathname);
   if (name === null) return null;
-  return { ...name, path: `/${name.service}/${name.method}` };
+  return { ...name, path: pathname };
 }

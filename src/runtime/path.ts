@@ -4,14 +4,25 @@ export interface MethodName {
   method: string;
 }
 
+/** The CRD's limit on `method.service` and `method.method`; nothing longer can match a route. */
+export const MAX_NAME_LENGTH = 1024;
+
+// Protobuf identifiers: a service is dotted, a method is one identifier. Linear: the dot
+// separates the repetitions, so there is nothing to backtrack over.
+const METHOD_PATH = /^\/([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)\/([A-Za-z_][A-Za-z0-9_]*)$/;
+
 /**
- * `/pkg.Service/Method` → parts. A Connect routing prefix (`/api/pkg.Service/Method`) is
- * allowed: the last two segments are the service and the method. Empty segments are not.
+ * `/pkg.Service/Method` → parts; anything else → null, answered with UNIMPLEMENTED. Strict
+ * on purpose: GRPCRoute matches exactly `/{service}/{method}`, so a routing prefix, extra
+ * or empty segments, `..`, percent-encoding or over-long names can name no routed method,
+ * and rejecting them here keeps odd paths from reaching any origin.
  */
 export function parseMethodPath(path: string): MethodName | null {
-  const slash = path.lastIndexOf("/");
-  if (slash <= 0 || slash === path.length - 1) return null;
-  const before = path.lastIndexOf("/", slash - 1);
-  if (before < 0 || before === slash - 1) return null;
-  return { service: path.slice(before + 1, slash), method: path.slice(slash + 1) };
+  if (path.length > 2 * MAX_NAME_LENGTH + 2) return null;
+  const m = METHOD_PATH.exec(path);
+  if (m === null) return null;
+  const service = m[1]!;
+  const method = m[2]!;
+  if (service.length > MAX_NAME_LENGTH || method.length > MAX_NAME_LENGTH) return null;
+  return { service, method };
 }
