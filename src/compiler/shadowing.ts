@@ -12,7 +12,7 @@ const MAX_COMPARISONS = 256;
  * A match is reported once, and only if it loses in every scope it appears in.
  */
 export function reportShadowing(table: RouteTable, info: readonly CandidateInfo[], diagnostics: Diagnostic[]): void {
-  const losses = new Map<string, { count: number; total: number; by: CandidateInfo; duplicate: boolean; first: CandidateInfo }>();
+  const losses = new Map<string, { count: number; by: CandidateInfo; duplicate: boolean; first: CandidateInfo }>();
   const appearances = new Map<string, number>();
   info.forEach((x, id) => {
     const k = matchKey(x);
@@ -21,7 +21,7 @@ export function reportShadowing(table: RouteTable, info: readonly CandidateInfo[
     if (winner === undefined) return;
     const prev = losses.get(k);
     if (prev) prev.count++;
-    else losses.set(k, { count: 1, total: 0, by: winner.by, duplicate: winner.duplicate, first: x });
+    else losses.set(k, { count: 1, by: winner.by, duplicate: winner.duplicate, first: x });
   });
   for (const [k, loss] of losses) {
     if (loss.count < appearances.get(k)!) continue;
