@@ -1,6 +1,6 @@
 import type { Backend, Filters, Mirror, RouteTable } from "../table/types.ts";
 import { buildListenerScopes, fillScope, seedsFor, type CandidateInfo, type Seed } from "./build-scopes.ts";
-import { formatPath, objectLabel, sortDiagnostics, type Diagnostic } from "./diagnostics.ts";
+import { byCodeUnit, formatPath, objectLabel, sortDiagnostics, type Diagnostic } from "./diagnostics.ts";
 import { indexResources, key, type ResourceIndex } from "./index-resources.ts";
 import type { Filter, GRPCRouteDoc, Resource } from "./model.ts";
 import { resolveParents, type ParentResolution } from "./resolve-parents.ts";
@@ -45,7 +45,7 @@ export function compile(resources: readonly Resource[]): CompileResult {
   const diagnostics: Diagnostic[] = [];
   const b = new TableBuilder();
   const routes = [...index.routes].sort((x, y) =>
-    key(x.metadata.namespace, x.metadata.name).localeCompare(key(y.metadata.namespace, y.metadata.name)),
+    byCodeUnit(key(x.metadata.namespace, x.metadata.name), key(y.metadata.namespace, y.metadata.name)),
   );
   const work = routes.map((route) => prepareRoute(route, index, diagnostics));
 
@@ -137,7 +137,7 @@ export function compile(resources: readonly Resource[]): CompileResult {
       if (b.table.hosts.exact[alias] === undefined) b.table.hosts.exact[alias] = scopeId;
     }
   }
-  for (const [k, scopeId] of [...meshScopes].sort(([x], [y]) => x.localeCompare(y))) {
+  for (const [k, scopeId] of [...meshScopes].sort(([x], [y]) => byCodeUnit(x, y))) {
     const sep = k.lastIndexOf(":");
     const service = k.slice(0, sep);
     const port = k.slice(sep + 1) === "*" ? undefined : Number(k.slice(sep + 1));

@@ -39,13 +39,18 @@ export function objectLabel(kind: string, namespace: string, name: string): stri
   return `${kind} ${namespace}/${name}`;
 }
 
+/** Code-unit order: the same on every machine, whatever its locale. */
+export function byCodeUnit(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** Errors first by file position, so output is stable and reads top to bottom. */
 export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
   return [...list].sort(
     (a, b) =>
-      a.pos.file.localeCompare(b.pos.file) ||
+      byCodeUnit(a.pos.file, b.pos.file) ||
       a.pos.line - b.pos.line ||
       a.pos.col - b.pos.col ||
-      a.message.localeCompare(b.message),
+      byCodeUnit(a.message, b.message),
   );
 }

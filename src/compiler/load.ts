@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { isCollection, LineCounter, parseAllDocuments, visit, type Alias, type Document, type YAMLError } from "yaml";
-import type { Diagnostic } from "./diagnostics.ts";
+import { byCodeUnit, type Diagnostic } from "./diagnostics.ts";
 import type { Resource } from "./model.ts";
 import { validateDocument } from "./validate-document.ts";
 import { sourceView } from "./yaml-position.ts";
@@ -143,12 +143,10 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-// Code-unit order rather than localeCompare, so output does not depend on the machine's locale.
-const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 async function collect(dir: string, out: string[]): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true });
-  for (const e of [...entries].sort((a, b) => byName(a.name, b.name))) {
+  for (const e of [...entries].sort((a, b) => byCodeUnit(a.name, b.name))) {
     const p = join(dir, e.name);
     const isDir = e.isDirectory() || (e.isSymbolicLink() && (await stat(p)).isDirectory());
     if (isDir) await collect(p, out);
