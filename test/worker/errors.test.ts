@@ -107,7 +107,7 @@ describe("gRPC-web wire form of errors", () => {
     expect(res.headers.get("grpc-status")).toBe("12");
   });
 
-  test.each([`/api/v1/${demoService}/Echo`, `/${demoService}/Echo/x`, `/${demoService}/%45cho`, `/../${demoService}/Echo`])(
+  test.each([`/api/v1/${demoService}/Echo`, `/${demoService}/Echo/x`, `/${demoService}/%45cho`])(
     "%s is not a procedure: UNIMPLEMENTED, no origin reached",
     async (path) => {
       const before = env.alpha.calls.length;

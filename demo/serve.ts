@@ -1,0 +1,34 @@
+/**
+ * `npm run demo` (`node scripts/run-ts.js demo/serve.ts [--page-port N] [--worker-port N]`):
+ * the browser demo on 127.0.0.1 until Ctrl-C.
+ */
+import { parseArgs } from "node:util";
+import { startDemo } from "./stack.ts";
+
+function port(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${flag} must be 0..65535, not ${value}`);
+  return n;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      "page-port": { type: "string", default: "8080" },
+      "worker-port": { type: "string", default: "8787" },
+    },
+  });
+  const demo = await startDemo({ pagePort: port(values["page-port"], "--page-port"), workerPort: port(values["worker-port"], "--worker-port") });
+  process.stdout.write(
+    `worker   ${demo.workerUrl} (ALLOWED_ORIGINS=${demo.page.origin})\n` +
+      `origins  ${demo.stable.name} ${demo.stable.url}, ${demo.canary.name} ${demo.canary.url}\n` +
+      `open     ${demo.pageUrl}\n`,
+  );
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  await demo.close();
+  return 0;
+}

@@ -1,0 +1,122 @@
+/**
+ * The demo page: DemoService through the edge worker from a browser, once per transport
+ * (gRPC-web and Connect). Each panel shows a unary call and which backend answered, a
+ * server stream rendered message by message as it arrives, an error the edge answers
+ * itself (Fail is not routed: UNIMPLEMENTED), and the `env: canary` header steering a
+ * call to the canary backend. Output elements carry `data-state` for the browser test.
+ */
+import { Code, ConnectError, createClient, type Client, type Transport } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
+import { DemoService } from "../../test/gen/grpcroute/demo/v1/demo_pb.ts";
+
+type Demo = Client<typeof DemoService>;
+type Case = "unary" | "stream" | "error" | "canary";
+
+/** Stream length and gap: slow enough that arrival one by one is visible. */
+const streamCount = 5;
+const streamDelayMs = 400;
+
+const workerUrl = document.querySelector<HTMLMetaElement>('meta[name="worker-url"]')?.content ?? "";
+
+const transports: Record<string, (baseUrl: string) => Transport> = {
+  "grpc-web": (baseUrl) => createGrpcWebTransport({ baseUrl }),
+  connect: (baseUrl) => createConnectTransport({ baseUrl }),
+};
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...children: Node[]): HTMLElementTagNameMap[K] {
+  const e = Object.assign(document.createElement(tag), props);
+  e.append(...children);
+  return e;
+}
+
+/** Wall-clock time with milliseconds, as shown next to each stream message. */
+function clock(d = new Date()): string {
+  return `${d.toLocaleTimeString("en-GB", { hour12: false })}.${String(d.getMilliseconds()).padStart(3, "0")}`;
+}
+
+/** `code 12 (unimplemented): message`: the Connect name is what both protocols' specs use. */
+function describeError(e: unknown): { code: number; text: string } {
+  const err = ConnectError.from(e);
+  const name = (Code[err.code] ?? "unknown").replace(/[A-Z]/g, (c, i: number) => (i === 0 ? c : `_${c}`)).toLowerCase();
+  return { code: err.code, text: `code ${err.code} (${name}): ${err.rawMessage}` };
+}
+
+function setOutput(out: HTMLElement, state: "pending" | "ok" | "error", text: string): void {
+  out.dataset.state = state;
+  out.textContent = text;
+}
+
+const runners: Record<Case, (client: Demo, out: HTMLOutputElement, list: HTMLOListElement, name: string) => Promise<void>> = {
+  async unary(client, out, _list, name) {
+    const res = await client.echo({ message: `hello over ${name}` });
+    out.dataset.backend = res.backend;
+    setOutput(out, "ok", `answer "${res.message}" from backend ${res.backend}`);
+  },
+  async stream(client, out, list) {
+    list.replaceChildren();
+    const started = performance.now();
+    let n = 0;
+    for await (const m of client.count({ count: streamCount, delayMs: streamDelayMs })) {
+      const at = performance.now() - started;
+      n++;
+      // One element per message, appended as it arrives: nothing waits for the stream to end.
+      list.append(el("li", { textContent: `#${m.number} from ${m.backend} at ${clock()} (+${Math.round(at)} ms)` }));
+      const li = list.lastElementChild as HTMLLIElement;
+      li.dataset.number = String(m.number);
+      li.dataset.at = at.toFixed(1);
+      li.dataset.backend = m.backend;
+      setOutput(out, "pending", `streaming: ${n} of ${streamCount}`);
+    }
+    setOutput(out, "ok", `done: ${n} messages`);
+  },
+  async error(client, out) {
+    try {
+      await client.fail({ code: Code.Internal, message: "the origin would say this" });
+      setOutput(out, "ok", "unexpected success");
+    } catch (e) {
+      const { code, text } = describeError(e);
+      out.dataset.code = String(code);
+      // An error is this case's expected answer.
+      setOutput(out, "ok", text);
+    }
+  },
+  async canary(client, out) {
+    const res = await client.echo({ message: "hello canary" }, { headers: { env: "canary" } });
+    out.dataset.backend = res.backend;
+    setOutput(out, "ok", `answer "${res.message}" from backend ${res.backend} (header env: canary)`);
+  },
+};
+
+const titles: Record<Case, string> = {
+  unary: "Unary: Echo",
+  stream: `Server stream: Count ${streamCount} × ${streamDelayMs} ms`,
+  error: "Error: Fail is not routed",
+  canary: "Canary: Echo with env: canary",
+};
+
+/** All buttons of the page, for "Run everything". */
+const buttons: HTMLButtonElement[] = [];
+
+function panel(name: string, client: Demo): HTMLElement {
+  const section = el("section", { id: name }, el("h2", { textContent: name === "connect" ? "Connect" : "gRPC-web" }));
+  for (const c of Object.keys(runners) as Case[]) {
+    const out = el("output", { id: `${name}-${c}` });
+    const list = el("ol", { id: `${name}-${c}-messages` });
+    const button = el("button", { id: `${name}-${c}-run`, textContent: "Call" });
+    button.addEventListener("click", () => {
+      setOutput(out, "pending", "calling…");
+      runners[c](client, out, list, name).catch((e: unknown) => setOutput(out, "error", describeError(e).text));
+    });
+    buttons.push(button);
+    section.append(el("h3", { textContent: `${titles[c]} ` }, button), out);
+    if (c === "stream") section.append(list);
+  }
+  return section;
+}
+
+document.getElementById("page-origin")!.textContent = location.origin;
+document.getElementById("worker-url")!.textContent = workerUrl;
+const main = document.getElementById("transports")!;
+for (const [name, make] of Object.entries(transports)) main.append(panel(name, createClient(DemoService, make(workerUrl))));
+document.getElementById("run-all")!.addEventListener("click", () => buttons.forEach((b) => b.click()));
+document.body.dataset.ready = "true";
