@@ -51,10 +51,11 @@ export function createLinearMatcher(resources: readonly Resource[]) {
   return (req: { host: string; path: string; headers: Record<string, string> }): LinearMatch | null => {
     let host = req.host.toLowerCase().split(":")[0]!;
     if (host.endsWith(".")) host = host.slice(0, -1);
-    const parts = req.path.split("/");
-    if (parts.length < 3 || parts[parts.length - 1] === "" || parts[parts.length - 2] === "") return null;
-    const service = parts[parts.length - 2]!;
-    const method = parts[parts.length - 1]!;
+    // Exactly /{service}/{method} with protobuf identifiers, names within the CRD's 1024.
+    const m = /^\/([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\/([A-Za-z_]\w*)$/.exec(req.path);
+    if (m === null || m[1]!.length > 1024 || m[2]!.length > 1024) return null;
+    const service = m[1]!;
+    const method = m[2]!;
     const lower = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), v]));
     let listener: string | undefined;
     for (const l of listenerHosts) {
