@@ -9,6 +9,7 @@ import { reportShadowing } from "./shadowing.ts";
 import { condition, type RouteStatus } from "./status.ts";
 import { headerOps, isEmptyFilters, TableBuilder } from "./table-builder.ts";
 import { findServiceCycles, meshAliases } from "./mesh.ts";
+import { routePolicy, type RoutePolicy } from "./route-policy.ts";
 
 export interface CompileResult {
   table: RouteTable;
@@ -33,6 +34,8 @@ interface RouteWork {
   rules: ResolvedRule[];
   mirrors: ResolvedRef[][][];
   ruleIds: number[];
+  /** Linkerd retry/timeout annotations, copied onto every rule. */
+  policy: RoutePolicy;
 }
 
 /**
@@ -101,7 +104,7 @@ export function compile(resources: readonly Resource[]): CompileResult {
         cumulative.push(sum);
       });
       const filters = filtersOf(b, rule.filters, w.mirrors[ruleIndex]?.[0] ?? []);
-      const row = { route: routeIndex, index: ruleIndex, backends, cumulative, filters };
+      const row = { route: routeIndex, index: ruleIndex, backends, cumulative, filters, ...w.policy };
       const id =
         rule.backendRefs.length === 0
           ? b.rule({ ...row, reject: { code: "unimplemented", message: "the matching rule has no backendRefs" } })
@@ -191,7 +194,7 @@ function prepareRoute(route: GRPCRouteDoc, index: ResourceIndex, diagnostics: Di
     });
     mirrors.push([mirrorsOf(rule.filters, base), ...rule.backendRefs.map((ref, bi) => mirrorsOf(ref.filters, [...base, "backendRefs", bi]))]);
   });
-  return { route, label, parents, ownServices, rules, mirrors, ruleIds: [] };
+  return { route, label, parents, ownServices, rules, mirrors, ruleIds: [], policy: routePolicy(route, label, diagnostics) };
 }
 
 function filtersOf(

@@ -15,6 +15,8 @@ export interface FinalFrameOptions {
   failure(reason: unknown): ConnectError;
   /** Message of the error appended when the origin ends without a final envelope. */
   missingMessage: string;
+  /** The problem with a final envelope's contents, if any: it is replaced by an edge status. */
+  checkFinal?(flags: number, data: Uint8Array): ConnectError | undefined;
 }
 
 /**
@@ -46,12 +48,15 @@ export function ensureFinalFrame(upstream: ReadableStream<Uint8Array>, options: 
         end(controller, options.statusInHeaders ? undefined : new ConnectError(options.missingMessage, Code.Internal));
         return;
       }
-      controller.enqueue(options.encode(encodeEnvelope(next.value.flags, next.value.data)));
       if (options.isFinal(next.value.flags)) {
         // Anything after the final envelope is a protocol violation; do not relay it.
         await reader.cancel().catch(() => undefined);
-        end(controller);
+        const problem = options.checkFinal?.(next.value.flags, next.value.data);
+        if (problem === undefined) controller.enqueue(options.encode(encodeEnvelope(next.value.flags, next.value.data)));
+        end(controller, problem);
+        return;
       }
+      controller.enqueue(options.encode(encodeEnvelope(next.value.flags, next.value.data)));
     },
     async cancel(reason) {
       await reader.cancel(reason);

@@ -31,6 +31,11 @@ export type Decision =
       route: RouteRef;
       /** Index into the route's `spec.rules`. */
       rule: number;
+      /**
+       * Table id of the rule that drew `backend`: the edge rule, or after Service hops the
+       * Service route's rule. Retries redraw from it and its route's policy applies.
+       */
+      ruleId: number;
       backend: PickedBackend;
       /** Filters to apply, outermost first: the rule's, then the backendRef's, then each Service hop's. */
       filters: Filters[];

@@ -105,6 +105,17 @@ export interface Rule {
   /** Set when every request matching this rule is answered by the router itself. */
   reject?: { code: RejectCode; message: string };
   filters: Filters;
+  /** From the route's `retry.linkerd.io/grpc` and `retry.linkerd.io/limit` annotations. */
+  retry?: RetryPolicy;
+  /** From `timeout.linkerd.io/request`: the call's deadline when the client sets none or a later one. */
+  timeoutMs?: number;
+}
+
+export interface RetryPolicy {
+  /** gRPC status codes (numbers) that make the edge send a call again; empty: only failed connections. */
+  codes: number[];
+  /** Retries per call, 0..10 (default 1). */
+  limit: number;
 }
 
 export interface HeaderOps {

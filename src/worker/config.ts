@@ -1,3 +1,4 @@
+import { Code, ConnectError } from "../protocol/edge-error.ts";
 import type { EdgeEnv } from "./env.ts";
 import { parseOriginOverrides, type OriginOverrides } from "./origins.ts";
 
@@ -5,6 +6,7 @@ import { parseOriginOverrides, type OriginOverrides } from "./origins.ts";
 export interface EdgeConfig {
   cors: CorsConfig;
   origins: OriginOverrides;
+  limits: EdgeLimits;
 }
 
 export interface CorsConfig {
@@ -15,20 +17,83 @@ export interface CorsConfig {
   credentials: boolean;
 }
 
-let cachedKey: string | undefined;
-let cached: EdgeConfig | undefined;
+/** The edge's own bounds on a call (vars `MAX_MESSAGE_BYTES`, `ORIGIN_HEADERS_TIMEOUT_MS`, `STREAM_IDLE_TIMEOUT_MS`). */
+export interface EdgeLimits {
+  /** Largest request message (one envelope, or a Connect unary body) forwarded; larger → RESOURCE_EXHAUSTED. */
+  maxMessageBytes: number;
+  /** How long an origin may take to send its response headers; then UNAVAILABLE. */
+  originHeadersTimeoutMs: number;
+  /** How long an origin's response body may go without a byte; then UNAVAILABLE. */
+  streamIdleTimeoutMs: number;
+}
 
-/** The config for these vars; recomputed only when a var changes (tests, redeploys). */
-export function edgeConfig(env: EdgeEnv): EdgeConfig {
-  const key = JSON.stringify([env.ALLOWED_ORIGINS, env.ALLOW_CREDENTIALS, env.ORIGINS]);
+export const defaultLimits: EdgeLimits = {
+  maxMessageBytes: 4 * 1024 * 1024,
+  originHeadersTimeoutMs: 30_000,
+  streamIdleTimeoutMs: 300_000,
+};
+
+/** A var that cannot be used: every request gets INTERNAL naming it, and it is logged. */
+export class ConfigError extends Error {
+  constructor(readonly variable: string, message: string) {
+    super(message);
+  }
+  /** What the caller sees: names the var, never its value. */
+  toConnectError(): ConnectError {
+    return new ConnectError(`edge misconfigured: the ${this.variable} var is invalid (see the Worker's logs)`, Code.Internal);
+  }
+}
+
+let cachedKey: string | undefined;
+let cached: EdgeConfig | ConfigError | undefined;
+
+const varNames = ["ALLOWED_ORIGINS", "ALLOW_CREDENTIALS", "ORIGINS", "MAX_MESSAGE_BYTES", "ORIGIN_HEADERS_TIMEOUT_MS", "STREAM_IDLE_TIMEOUT_MS"] as const;
+
+/**
+ * The config for these vars; recomputed only when a var changes (tests, redeploys). Never
+ * throws: a malformed var yields a ConfigError, logged once per distinct value, which the
+ * caller answers in the request's protocol.
+ */
+export function edgeConfig(env: EdgeEnv): EdgeConfig | ConfigError {
+  const key = JSON.stringify(varNames.map((n) => (typeof env[n] === "string" ? env[n] : null)));
   if (cached !== undefined && key === cachedKey) return cached;
-  cached = { cors: parseCors(env.ALLOWED_ORIGINS, env.ALLOW_CREDENTIALS === "true"), origins: parseOriginOverrides(env.ORIGINS) };
+  try {
+    cached = {
+      cors: parseCors(env.ALLOWED_ORIGINS, env.ALLOW_CREDENTIALS === "true"),
+      origins: wrap("ORIGINS", () => parseOriginOverrides(env.ORIGINS)),
+      limits: {
+        maxMessageBytes: positiveInt(env, "MAX_MESSAGE_BYTES", defaultLimits.maxMessageBytes),
+        originHeadersTimeoutMs: positiveInt(env, "ORIGIN_HEADERS_TIMEOUT_MS", defaultLimits.originHeadersTimeoutMs),
+        streamIdleTimeoutMs: positiveInt(env, "STREAM_IDLE_TIMEOUT_MS", defaultLimits.streamIdleTimeoutMs),
+      },
+    };
+  } catch (e) {
+    const error = e instanceof ConfigError ? e : new ConfigError("unknown", String(e));
+    console.error(`grpcroute-edge: ${error.variable}: ${error.message}`);
+    cached = error;
+  }
   cachedKey = key;
   return cached;
 }
 
+function wrap<T>(variable: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    throw new ConfigError(variable, e instanceof Error ? e.message : String(e));
+  }
+}
+
+function positiveInt(env: EdgeEnv, name: (typeof varNames)[number], fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === null || (typeof raw === "string" && raw.trim() === "")) return fallback;
+  const text = String(raw).trim();
+  if (!/^\d{1,15}$/.test(text) || Number(text) <= 0) throw new ConfigError(name, `${name} must be a positive integer, got ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
 function parseCors(raw: string | undefined, credentials: boolean): CorsConfig {
-  const list = parseList(raw);
+  const list = wrap("ALLOWED_ORIGINS", () => parseList(raw));
   // `*` with credentials is refused by browsers (and would leak cookies): ignore it.
   const any = list.includes("*") && !credentials;
   return { origins: new Set(list.filter((o) => o !== "*")), any, credentials };
@@ -38,7 +103,12 @@ function parseList(raw: string | undefined): string[] {
   const text = raw?.trim() ?? "";
   if (text === "") return [];
   if (text.startsWith("[")) {
-    const parsed: unknown = JSON.parse(text);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
     if (!Array.isArray(parsed) || !parsed.every((o) => typeof o === "string")) {
       throw new Error('ALLOWED_ORIGINS as JSON must be an array of strings, e.g. ["https://app.example.com"]');
     }

@@ -47,8 +47,15 @@ export function preflightResponse(config: CorsConfig, request: Headers): Respons
  * Decorate an actual response for an allowed origin: the status headers gRPC-web reads
  * (connect-es `cors.exposedHeaders`) and every header the response carries, so metadata,
  * trailers-only statuses and Connect `trailer-*` headers are visible to JS (§4 item 2).
+ * The origin's own `access-control-*` headers are dropped first: the edge's policy is the
+ * only one, or an origin answering `*` would open every response to every site.
  */
 export function applyCors(config: CorsConfig, requestOrigin: string | null, headers: Headers): void {
+  const own: string[] = [];
+  headers.forEach((_, name) => {
+    if (name.startsWith("access-control-")) own.push(name);
+  });
+  for (const name of own) headers.delete(name);
   const allowed = allowOrigin(config, requestOrigin);
   headers.append(headerVary, "Origin");
   if (allowed === null) return;

@@ -9,6 +9,12 @@ export interface EdgeEnv {
   ALLOW_CREDENTIALS?: string;
   /** JSON object: `name`, `name.namespace` or `name.namespace:port` → origin URL or `binding:NAME`. */
   ORIGINS?: string;
+  /** Largest request message the edge forwards, in bytes (default 4 MiB); larger → RESOURCE_EXHAUSTED. */
+  MAX_MESSAGE_BYTES?: string;
+  /** Milliseconds an origin may take to send response headers (default 30000); then UNAVAILABLE. */
+  ORIGIN_HEADERS_TIMEOUT_MS?: string;
+  /** Milliseconds an origin's response may go without a byte (default 300000); then UNAVAILABLE. */
+  STREAM_IDLE_TIMEOUT_MS?: string;
   [binding: string]: unknown;
 }
 

@@ -1,19 +1,22 @@
-import { detectProtocol } from "../protocol/detect.ts";
+import { checkConnectGetMessage } from "../protocol/connect/get.ts";
+import { detectProtocol, type Detected } from "../protocol/detect.ts";
 import { parseDeadline } from "../protocol/deadline.ts";
 import { Code, ConnectError, errorResponse, unforwardableError, type ErrorTarget } from "../protocol/edge-error.ts";
-import { headerOrigin } from "../protocol/headers.ts";
+import { headerContentLength, headerOrigin } from "../protocol/headers.ts";
 import { parseProcedure } from "../protocol/procedure.ts";
+import { messageTooLarge } from "../protocol/request-limits.ts";
 import type { Random, RouteRequest } from "../runtime/types.ts";
 import type { Matcher } from "../runtime/matcher.ts";
 import type { RejectCode } from "../table/types.ts";
 import { applyCors, preflightResponse } from "./cors.ts";
-import { edgeConfig } from "./config.ts";
+import { ConfigError, edgeConfig, type EdgeConfig } from "./config.ts";
 import { drainableBody } from "./drain.ts";
 import { startCallTimer } from "./deadline-signal.ts";
 import type { EdgeEnv } from "./env.ts";
 import { applyResponseFilters } from "./filters.ts";
 import { forward } from "./forward.ts";
 import { resolveOrigin } from "./origins.ts";
+import { ruleOf } from "./retry.ts";
 
 const rejectCodes: Record<RejectCode, Code> = {
   unimplemented: Code.Unimplemented,
@@ -27,15 +30,51 @@ export interface RequestContext {
   random: Random;
 }
 
+/** Control characters RFC 9110 forbids in a field value (HTAB is allowed). */
+const controlCharacter = /[\x00-\x08\x0a-\x1f\x7f]/;
+
+/** What a caller sees of an error the edge did not mean to produce: no message, no stack. */
+function internalError(e: unknown): ConnectError {
+  console.error("grpcroute-edge: internal error:", e instanceof Error ? (e.stack ?? e.message) : e);
+  return new ConnectError("internal error at the edge", Code.Internal);
+}
+
+/** The error to answer for anything thrown: ConnectErrors are the edge's own; the rest is hidden. */
+function clientError(e: unknown): ConnectError {
+  return e instanceof ConnectError ? e : internalError(e);
+}
+
 /**
  * One request through the edge: classify (protocols.md §6.1), route with the matcher,
  * pick the origin (with `ORIGINS` overrides), forward, and write every failure in the
- * caller's protocol. CORS and response filters apply to whatever comes back.
+ * caller's protocol. CORS and response filters apply to whatever comes back. Never
+ * throws: a thrown exception would become workerd's HTML 500.
  */
 export async function handleRequest(request: Request, matcher: Matcher, rc: RequestContext): Promise<Response> {
-  const config = edgeConfig(rc.env);
+  let detected: Detected = { kind: "unknown", looksLike: "connect", reason: "" };
+  try {
+    detected = detectProtocol(request.method, request.headers, new URL(request.url));
+    return await handle(request, detected, matcher, rc);
+  } catch (e) {
+    const target: ErrorTarget = detected.kind === "preflight" ? { kind: "unknown", looksLike: "connect", reason: "" } : detected;
+    try {
+      return errorResponse(target, internalError(e));
+    } catch {
+      return new Response('{"code":"internal","message":"internal error at the edge"}', { status: 500, headers: { "content-type": "application/json" } });
+    }
+  }
+}
+
+async function handle(request: Request, detected: Detected, matcher: Matcher, rc: RequestContext): Promise<Response> {
+  const loaded = edgeConfig(rc.env);
+  if (loaded instanceof ConfigError) {
+    // Without a usable config there is no CORS answer to give: the browser refuses.
+    if (detected.kind === "preflight") return new Response(null, { status: 204 });
+    await drainableBody(request.body).drain();
+    return errorResponse(detected, loaded.toConnectError());
+  }
+  const config: EdgeConfig = loaded;
   const url = new URL(request.url);
-  const detected = detectProtocol(request.method, request.headers, url);
   if (detected.kind === "preflight") return preflightResponse(config.cors, request.headers);
   let response: Response;
   let target: ErrorTarget = detected;
@@ -48,7 +87,21 @@ export async function handleRequest(request: Request, matcher: Matcher, rc: Requ
     if (procedure === null) {
       throw new ConnectError(`path ${url.pathname} is not a gRPC procedure: expected /pkg.Service/Method`, Code.Unimplemented);
     }
-    const deadline = parseDeadline(client, request.headers, Date.now());
+    for (const [name, value] of request.headers) {
+      if (controlCharacter.test(value)) throw new ConnectError(`request header ${name} holds a control character`, Code.InvalidArgument);
+    }
+    const max = config.limits.maxMessageBytes;
+    if (client.kind === "connect-unary") {
+      if (client.get) {
+        const bad = checkConnectGetMessage(url, max);
+        if (bad !== undefined) throw bad;
+      } else {
+        const length = Number(request.headers.get(headerContentLength) ?? "0");
+        if (length > max) throw messageTooLarge(length, max);
+      }
+    }
+    const now = Date.now();
+    const deadline = parseDeadline(client, request.headers, now);
     if (deadline.error !== undefined) throw deadline.error;
     const routeRequest: RouteRequest = { host: url.host, path: procedure.path, header: (name) => request.headers.get(name) };
     const decision = matcher.route(routeRequest, rc.random);
@@ -58,12 +111,19 @@ export async function handleRequest(request: Request, matcher: Matcher, rc: Requ
       const b = decision.backend;
       throw new ConnectError(`no origin for backend ${b.name}.${b.namespace}:${b.port}${b.invalid ? ` (${b.invalid})` : ""}`, Code.Unavailable);
     }
-    const timer = startCallTimer(deadline.at);
-    response = await forward({ client, procedure, request, body: body.stream, url, decision, origin, config, env: rc.env, timer, waitUntil: rc.waitUntil });
+    const rule = ruleOf(matcher.table, decision);
+    // timeout.linkerd.io/request: the route's deadline, unless the client's is sooner.
+    const routeDeadline = rule?.timeoutMs !== undefined ? now + rule.timeoutMs : undefined;
+    const deadlineAt = deadline.at === undefined ? routeDeadline : routeDeadline === undefined ? deadline.at : Math.min(deadline.at, routeDeadline);
+    const timer = startCallTimer(deadlineAt);
+    response = await forward({
+      client, procedure, request, body: body.stream, url, decision, origin, config, env: rc.env, timer, waitUntil: rc.waitUntil,
+      table: matcher.table, rule, random: rc.random,
+    });
     applyResponseFilters(response.headers, decision.filters);
   } catch (e) {
     await body.drain();
-    response = errorResponse(target, ConnectError.from(e, Code.Internal));
+    response = errorResponse(target, clientError(e));
   }
   applyCors(config.cors, request.headers.get(headerOrigin), response.headers);
   return response;

@@ -14,19 +14,33 @@ const bindingScheme = "binding:";
 export function parseOriginOverrides(raw: string | undefined): OriginOverrides {
   const out = new Map<string, Origin>();
   if (raw === undefined || raw.trim() === "") return out;
-  const parsed: unknown = JSON.parse(raw);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    parsed = undefined;
+  }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     throw new Error('ORIGINS must be a JSON object such as {"echo.default:8080": "https://echo.internal"}');
   }
   for (const [key, value] of Object.entries(parsed)) {
     if (typeof value !== "string") throw new Error(`ORIGINS["${key}"] must be a string URL or binding:NAME`);
-    out.set(key, toOrigin(value));
+    out.set(key, toOrigin(key, value));
   }
   return out;
 }
 
-function toOrigin(value: string): Origin {
+function toOrigin(key: string, value: string): Origin {
   if (value.startsWith(bindingScheme)) return { url: "", binding: value.slice(bindingScheme.length) };
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    throw new Error(`ORIGINS["${key}"] must be an http(s) URL or binding:NAME`);
+  }
   return { url: value.replace(/\/+$/, "") };
 }
 

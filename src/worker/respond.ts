@@ -7,7 +7,8 @@ import { contentTypeErrorJson, contentTypeStreamRegExp, contentTypeUnaryRegExp }
 import { relayConnectStreamBody } from "../protocol/connect/response.ts";
 import { grpcWebContentType, parseContentType as parseGrpcWebContentType } from "../protocol/grpc-web/content-type.ts";
 import { grpcWebErrorResponse } from "../protocol/grpc-web/error.ts";
-import { headerGrpcStatus } from "../protocol/grpc-web/headers.ts";
+import { headerGrpcStatus, headerStatusDetailsBin } from "../protocol/grpc-web/headers.ts";
+import { invalidGrpcStatus } from "../protocol/status-check.ts";
 import { relayGrpcWebBody } from "../protocol/grpc-web/response.ts";
 import { headerContentType, stripHopByHop } from "../protocol/headers.ts";
 
@@ -32,6 +33,8 @@ export function relayResponse(client: ClientProtocol, res: Response, failure: St
       const statusInHeaders = res.headers.has(headerGrpcStatus);
       const genuine = parseGrpcWebContentType(contentType) !== undefined && res.ok;
       if (!genuine && !statusInHeaders) return refuse(res, () => grpcWebErrorResponse(notProtocol(res, "gRPC-web"), grpcWebContentType(client.responseText, client.codec)));
+      const badStatus = statusInHeaders && !res.headers.has(headerStatusDetailsBin) ? invalidGrpcStatus(res.headers.get(headerGrpcStatus)) : undefined;
+      if (badStatus !== undefined) return refuse(res, () => grpcWebErrorResponse(badStatus, grpcWebContentType(client.responseText, client.codec)));
       headers.set(headerContentType, grpcWebContentType(client.responseText, client.codec));
       const body = res.body === null ? null : relayGrpcWebBody(res.body, { text: client.responseText, statusInHeaders, failure });
       if (body === null && !statusInHeaders) return grpcWebErrorResponse(new EdgeError("protocol error: missing status", Code.Internal), grpcWebContentType(client.responseText, client.codec));

@@ -1,8 +1,10 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 import { createEnvelopeReadableStream, encodeEnvelope } from "@connectrpc/connect/protocol";
-import { findTrailerError } from "@connectrpc/connect/protocol-grpc";
 import { trailerFlag, trailerParse } from "@connectrpc/connect/protocol-grpc-web";
 import { metadataOnly } from "../unary.ts";
+import { headerGrpcStatus, headerStatusDetailsBin } from "../grpc-web/headers.ts";
+import { safeTrailerError } from "../grpc-web/unary.ts";
+import { invalidGrpcStatus } from "../status-check.ts";
 import { endStreamFrame } from "./error.ts";
 
 /**
@@ -19,7 +21,11 @@ export function connectStreamFromGrpcWeb(
   const reader = upstream === null ? undefined : createEnvelopeReadableStream(upstream).getReader();
   let ended = false;
   const finish = (controller: ReadableStreamDefaultController<Uint8Array>, trailer: Headers | undefined, error?: ConnectError) => {
-    const status = error ?? (trailer === undefined ? new ConnectError("protocol error: missing status", Code.Internal) : findTrailerError(trailer));
+    const status =
+      error ??
+      (trailer === undefined
+        ? new ConnectError("protocol error: missing status", Code.Internal)
+        : (trailer.has(headerStatusDetailsBin) ? undefined : invalidGrpcStatus(trailer.get(headerGrpcStatus))) ?? safeTrailerError(trailer));
     controller.enqueue(endStreamFrame(status, trailer === undefined ? new Headers() : metadataOnly(trailer)));
     controller.close();
     ended = true;

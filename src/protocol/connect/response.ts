@@ -1,8 +1,10 @@
 import type { ConnectError } from "@connectrpc/connect";
 import { endStreamFlag } from "@connectrpc/connect/protocol-connect";
 import { ensureFinalFrame } from "../final-frame.ts";
+import { invalidEndStream } from "../status-check.ts";
 import { endStreamFrame } from "./error.ts";
 
+const compressedFlag = 0x01;
 const identity = (frame: Uint8Array): Uint8Array => frame;
 
 /**
@@ -18,5 +20,6 @@ export function relayConnectStreamBody(upstream: ReadableStream<Uint8Array>, fai
     statusInHeaders: false,
     failure,
     missingMessage: "protocol error: missing EndStreamResponse",
+    checkFinal: (flags, data) => (flags & compressedFlag ? undefined : invalidEndStream(data)),
   });
 }

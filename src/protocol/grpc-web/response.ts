@@ -1,6 +1,7 @@
 import type { ConnectError } from "@connectrpc/connect";
 import { trailerFlag } from "@connectrpc/connect/protocol-grpc-web";
 import { ensureFinalFrame } from "../final-frame.ts";
+import { invalidTrailerBlock } from "../status-check.ts";
 import { statusTrailerFrame } from "./error.ts";
 import { encodeTextFrame } from "./text-codec.ts";
 
@@ -14,6 +15,7 @@ export interface GrpcWebRelayOptions {
   failure(reason: unknown): ConnectError;
 }
 
+const compressedFlag = 0x01;
 const identity = (frame: Uint8Array): Uint8Array => frame;
 
 /**
@@ -29,5 +31,7 @@ export function relayGrpcWebBody(upstream: ReadableStream<Uint8Array>, options: 
     statusInHeaders: options.statusInHeaders,
     failure: options.failure,
     missingMessage: "protocol error: missing status",
+    // A compressed trailer (0x81) cannot be read here; it passes as sent.
+    checkFinal: (flags, data) => (flags & compressedFlag ? undefined : invalidTrailerBlock(data)),
   });
 }

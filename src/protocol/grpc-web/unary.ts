@@ -6,7 +6,8 @@ import { headerContentType } from "../headers.ts";
 import { metadataOnly, type UnaryResult } from "../unary.ts";
 import { grpcWebContentType, parseContentType } from "./content-type.ts";
 import { grpcStatusHeaders, trailerFrame } from "./error.ts";
-import { headerGrpcStatus } from "./headers.ts";
+import { headerGrpcStatus, headerStatusDetailsBin } from "./headers.ts";
+import { invalidGrpcStatus } from "../status-check.ts";
 import { encodeTextFrame } from "./text-codec.ts";
 
 const compressedFlag = 0x01;
@@ -40,7 +41,8 @@ export async function readGrpcWebUnary(res: Response): Promise<UnaryResult> {
   const headers = metadataOnly(res.headers);
   if (res.headers.has(headerGrpcStatus)) {
     await res.body?.cancel();
-    return { headers, trailers: new Headers(), ...withError(findTrailerError(res.headers)) };
+    const malformed = res.headers.has(headerStatusDetailsBin) ? undefined : invalidGrpcStatus(res.headers.get(headerGrpcStatus));
+    return { headers, trailers: new Headers(), ...withError(malformed ?? safeTrailerError(res.headers)) };
   }
   if (!res.ok || parseContentType(res.headers.get(headerContentType)) === undefined) {
     await res.body?.cancel();
@@ -60,11 +62,28 @@ export async function readGrpcWebUnary(res: Response): Promise<UnaryResult> {
     }
   }
   if (trailer === undefined) return { headers, trailers: new Headers(), error: new ConnectError("protocol error: missing status", Code.Internal) };
-  const error = findTrailerError(trailer);
+  const malformed = trailer.has(headerStatusDetailsBin) ? undefined : invalidGrpcStatus(trailer.get(headerGrpcStatus));
+  if (malformed !== undefined) return { headers, trailers: new Headers(), error: malformed };
+  const error = safeTrailerError(trailer);
   const trailers = metadataOnly(trailer);
   if (error !== undefined) return { headers, trailers, error: withoutProtocolMetadata(error) };
   if (message === undefined) return { headers, trailers, error: new ConnectError("protocol error: missing output message for unary method", Code.Unimplemented) };
   return { headers, trailers, message };
+}
+
+/** findTrailerError, which throws on a grpc-message that is not valid percent-encoding. */
+export function safeTrailerError(trailer: Headers): ConnectError | undefined {
+  try {
+    return findTrailerError(trailer);
+  } catch {
+    const copy = new Headers(trailer);
+    copy.set("grpc-message", encodeURIComponent(trailer.get("grpc-message") ?? ""));
+    try {
+      return findTrailerError(copy);
+    } catch {
+      return new ConnectError("protocol error: malformed status details from the origin", Code.Internal);
+    }
+  }
 }
 
 function withError(error: ConnectError | undefined): { error: ConnectError } {
