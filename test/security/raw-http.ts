@@ -1,0 +1,65 @@
+/**
+ * One HTTP/1.1 request with node:http, for what fetch() will not do (choose the Host
+ * header) and what the connect clients hide (raw response headers and body). Bounded:
+ * every request gives up after 10 s.
+ */
+import { request } from "node:http";
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+export interface RawRequest {
+  method?: string;
+  path: string;
+  host?: string;
+  headers?: Record<string, string>;
+  body?: Uint8Array | string;
+}
+
+export function rawRequest(baseUrl: string, r: RawRequest): Promise<RawResponse> {
+  const url = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: url.hostname,
+        port: url.port,
+        method: r.method ?? "POST",
+        path: r.path,
+        headers: { ...(r.headers ?? {}), host: r.host ?? url.host },
+        timeout: 10_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.on("timeout", () => req.destroy(new Error(`no answer from ${baseUrl}${r.path} in 10 s`)));
+    req.end(r.body === undefined ? undefined : Buffer.from(r.body));
+  });
+}
+
+/** A gRPC-web (binary proto) body holding one empty message. */
+export const emptyGrpcWebBody = new Uint8Array([0, 0, 0, 0, 0]);
+
+export function header(res: RawResponse, name: string): string | undefined {
+  const v = res.headers[name.toLowerCase()];
+  return Array.isArray(v) ? v.join(", ") : v;
+}
+
+/** Frames of a gRPC-web / Connect streaming body: `flags(1) length(4) data`. */
+export function frames(body: Uint8Array): { flags: number; data: Buffer }[] {
+  const out: { flags: number; data: Buffer }[] = [];
+  const b = Buffer.from(body);
+  for (let i = 0; i + 5 <= b.length; ) {
+    const len = b.readUInt32BE(i + 1);
+    out.push({ flags: b[i]!, data: b.subarray(i + 5, i + 5 + len) });
+    i += 5 + len;
+  }
+  return out;
+}
