@@ -71,7 +71,8 @@ export function generate(rules: number, seed = 1): Synthetic {
         lines.push(`  - matches: [{method: {method: Solo${r}x${i}}}]`);
         mixHits.push({ host: requestHost, path: `/some.Svc/Solo${r}x${i}`, headers: {} });
       } else if (x < 0.9) {
-        lines.push(`  - matches: [{method: {type: RegularExpression, service: "${pkg}\\\\.Rx${i}", method: "Get.*"}}]`);
+        // Dots escaped, as a careful author writes them: `pkg1\.v1\.Rx3`.
+        lines.push(`  - matches: [{method: {type: RegularExpression, service: "${pkg.replace(".", "\\\\.")}\\\\.Rx${i}", method: "Get.*"}}]`);
         mixHits.push({ host: requestHost, path: `/${pkg}.Rx${i}/GetThing`, headers: {} });
       } else {
         lines.push(`  - matches: [{method: {service: ${svc}, method: H${method}}, headers: [{name: ${HEADER}, value: t${i}}]}]`);

@@ -34,3 +34,26 @@ export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
 }
+
+/** Median of several runs and how far apart they were. */
+export interface Summary {
+  median: number;
+  min: number;
+  max: number;
+  /** (max - min) / median over the runs. */
+  spread: number;
+  runs: number;
+}
+
+export function summarize(xs: readonly number[]): Summary {
+  const m = median(xs);
+  const min = Math.min(...xs);
+  const max = Math.max(...xs);
+  return { median: m, min, max, spread: m === 0 ? 0 : (max - min) / m, runs: xs.length };
+}
+
+/** Percentile of an unsorted sample (nearest rank). */
+export function percentile(xs: readonly number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(p * s.length))]!;
+}

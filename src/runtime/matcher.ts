@@ -4,13 +4,14 @@ import { loadHostIndex, lookupScope, normalizeHost } from "./host.ts";
 import { parseMethodPath, type MethodName } from "./path.ts";
 import { pickWeighted } from "./pick.ts";
 import { compileRegexes } from "./regex.ts";
-import { loadScope, matchExactList, matchLists } from "./scope-match.ts";
+import { literalPrefix } from "./regex-prefix.ts";
+import { loadScope, matchExactList, matchLists, type LoadedCandidates } from "./scope-match.ts";
 import type { Decision, MirrorTarget, PickedBackend, Random, RouteRequest } from "./types.ts";
 
 /** Service hops a request may take; the compiler rejects cycles, this only bounds the walk. */
 const MAX_HOPS = 16;
 
-const NO_MATCH: MatchResult = { candidate: -1, rule: -1 };
+const NO_MATCH: MatchResult = Object.freeze({ candidate: -1, rule: -1 });
 
 /** Which rule of which scope a request hits, before any backend is drawn. */
 export interface MatchResult {
@@ -40,40 +41,66 @@ export function createMatcher(table: RouteTable): Matcher {
       `route table version ${String(table.version)} is not ${TABLE_VERSION}: recompile the routes with this grpcroute-edge`,
     );
   }
-  const regexes = compileRegexes(table.regexes);
+  const cands: LoadedCandidates = {
+    list: table.candidates,
+    rank: Float64Array.from(table.candidates, (c) => c.rank),
+    regexes: compileRegexes(table.regexes),
+    prefixes: table.regexes.map(literalPrefix),
+  };
   const hosts = loadHostIndex(table.hosts);
-  const scopes = table.scopes.map(loadScope);
+  // A table without hostnames sends every host to the fallback: skip the lookups.
+  const hostless = hosts.exact.size === 0 && hosts.wildcard.size === 0;
+  const scopes = table.scopes.map((s) => loadScope(s, cands));
+  // One frozen result per candidate, made on first use, so a match allocates nothing.
+  const results: (MatchResult | undefined)[] = new Array(table.candidates.length);
 
-  function matchIn(scopeId: number, req: RouteRequest): MatchResult {
+  /** The winning candidate id in a scope chain, or -1. */
+  function winnerIn(scopeId: number, req: RouteRequest): number {
     const path = req.path;
     // Parsed only when the raw path is not an exact key: the common case never splits it.
     let name: MethodName | null | undefined;
-    let canonical: string | undefined;
     for (let id = scopeId; id >= 0; ) {
       const scope = scopes[id]!;
-      let list = scope.exact.get(path);
-      let candidate = -1;
-      if (list === undefined) {
-        if (name === undefined) {
-          name = parseMethodPath(path);
-          if (name !== null) canonical = `/${name.service}/${name.method}`;
-        }
-        if (name === null) return NO_MATCH;
-        // A routing prefix (`/api/pkg.Svc/M`) still finds the exact list of `/pkg.Svc/M`.
-        if (canonical !== path) list = scope.exact.get(canonical!);
+      const hit = scope.exact.get(path);
+      if (hit === undefined) {
+        name ??= parseMethodPath(path);
+        if (name === null) return -1;
       }
-      if (list !== undefined) candidate = matchExactList(list, table.candidates, regexes, req.header);
-      else candidate = matchLists(scope, table.candidates, regexes, name!, req.header);
-      if (candidate >= 0) return { candidate, rule: table.candidates[candidate]!.rule };
+      const candidate =
+        hit === undefined
+          ? matchLists(scope, cands, name!, req.header)
+          : typeof hit === "number"
+            ? hit
+            : matchExactList(hit, cands, req.header);
+      if (candidate >= 0) return candidate;
       id = scope.next;
     }
-    return NO_MATCH;
+    return -1;
+  }
+
+  function resultOf(candidate: number): MatchResult {
+    if (candidate < 0) return NO_MATCH;
+    let r = results[candidate];
+    if (r === undefined) {
+      r = Object.freeze({ candidate, rule: table.candidates[candidate]!.rule });
+      results[candidate] = r;
+    }
+    return r;
+  }
+
+  function matchIn(scopeId: number, req: RouteRequest): MatchResult {
+    return resultOf(winnerIn(scopeId, req));
+  }
+
+  function hostScope(host: string): number {
+    if (hostless) return hosts.fallback;
+    // Hosts usually arrive normalised already, and then one lookup does.
+    const raw = hosts.exact.get(host);
+    return raw !== undefined ? raw : lookupScope(hosts, normalizeHost(host));
   }
 
   function match(req: RouteRequest): MatchResult {
-    // Hosts usually arrive normalised already, and then the raw string's hash is reused.
-    const raw = hosts.exact.get(req.host);
-    return matchIn(raw !== undefined ? raw : lookupScope(hosts, normalizeHost(req.host)), req);
+    return resultOf(winnerIn(hostScope(req.host), req));
   }
 
   function route(req: RouteRequest, random: Random): Decision {
@@ -102,14 +129,14 @@ export function createMatcher(table: RouteTable): Matcher {
       const backend = table.backends[backendId]!;
       collect(backend.filters, filters, mirrors, random);
       if (backend.scope < 0) {
-        return { kind: "forward", route: ref, rule: rule.index, backend: picked(backend), filters, mirrors };
+        return { kind: "forward", route: ref, rule: rule.index, ruleId, backend: picked(backend), filters, mirrors };
       }
       // The backend is a Service with routes parented to it: those routes decide, and
       // traffic none of them matches goes to the Service itself.
       const next = matchIn(backend.scope, req);
       if (next.rule < 0) {
         const own = table.backends[scopes[backend.scope]!.fallbackBackend]!;
-        return { kind: "forward", route: ref, rule: rule.index, backend: picked(own), filters, mirrors };
+        return { kind: "forward", route: ref, rule: rule.index, ruleId, backend: picked(own), filters, mirrors };
       }
       ruleId = next.rule;
     }

@@ -6,11 +6,13 @@ export type FullMatch = (input: string) => boolean;
 /**
  * RE2 semantics at run time, in linear time: header values come from the client, so a
  * backtracking engine would let one request pin the CPU (catastrophic backtracking).
- * Compiled once per table load, never per request.
+ * Each regex is compiled once, on its first use, never per request: a cold start with a
+ * large table pays only for the regexes its first requests reach (the compiler has
+ * already validated every source).
  */
 export function compileRegexes(sources: readonly string[]): FullMatch[] {
   return sources.map((source) => {
-    const re = RE2JS.compile(source);
-    return (input: string) => re.matches(input);
+    let re: RE2JS | undefined;
+    return (input: string) => (re ??= RE2JS.compile(source)).matches(input);
   });
 }

@@ -1,0 +1,153 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { cpus } from "node:os";
+import { join } from "node:path";
+import { measureBuild, measureBundle, outDir, root } from "./build.ts";
+import { measureColdStart } from "./cold-start.ts";
+import { runMatch, type MatchRow } from "./match.ts";
+import { measureMemory } from "./memory.ts";
+import { measureProxy, type ProxyFigures } from "./proxy.ts";
+import { renderReport } from "./report.ts";
+import { measureStream } from "./stream.ts";
+
+/**
+ * `npm run bench`: every benchmark, BENCHMARKS.md and bench/results.json.
+ * `npm run bench -- --quick`: a reduced run (< 1 minute) that writes bench/out/ only.
+ * Either way the results are printed as one JSON line, last.
+ */
+export interface Plan {
+  quick: boolean;
+  matchSizes: number[];
+  matchRuns: number;
+  matchMs: number;
+  pathSizes: number[];
+  buildSizes: [rules: number, runs: number][];
+  wrangler: boolean;
+  coldRuns: number;
+  proxy: { requests: number; runs: number; concurrency: number; rules: number };
+  stream: { mib: number; runs: number; rules: number };
+  memory: { matcherRules: number; workerdRules: number[] };
+}
+
+export function plan(quick: boolean): Plan {
+  return quick
+    ? {
+        quick,
+        matchSizes: [10, 1000, 10000, 50000],
+        matchRuns: 1,
+        matchMs: 40,
+        pathSizes: [10000],
+        buildSizes: [[10000, 1]],
+        wrangler: false,
+        coldRuns: 2,
+        proxy: { requests: 400, runs: 1, concurrency: 16, rules: 10000 },
+        stream: { mib: 16, runs: 1, rules: 10000 },
+        memory: { matcherRules: 50000, workerdRules: [10000] },
+      }
+    : {
+        quick,
+        matchSizes: [10, 1000, 10000, 50000],
+        matchRuns: 5,
+        matchMs: 300,
+        pathSizes: [10, 1000, 10000, 50000],
+        buildSizes: [[10, 3], [1000, 3], [10000, 3], [50000, 1]],
+        wrangler: true,
+        coldRuns: 7,
+        proxy: { requests: 3000, runs: 3, concurrency: 16, rules: 10000 },
+        stream: { mib: 64, runs: 3, rules: 10000 },
+        memory: { matcherRules: 50000, workerdRules: [10, 10000] },
+      };
+}
+
+function row(rows: MatchRow[], n: number): MatchRow {
+  const r = rows.find((x) => x.rules === n);
+  if (r === undefined) throw new Error(`no match figures at ${n} rules`);
+  return r;
+}
+
+/** The worse protocol's ratio: the target must hold for both. */
+function proxyKeys(p: ProxyFigures) {
+  const get = (protocol: string, setup: string) => p.rows.find((r) => r.protocol === protocol && r.setup === setup)!;
+  const per = (["grpc-web", "connect"] as const).map((protocol) => {
+    const [a, b, c] = (["direct", "passthrough", "ours"] as const).map((s) => get(protocol, s));
+    return {
+      protocol,
+      rps_vs_passthrough: c!.rps.median / b!.rps.median,
+      p50_extra_ms: c!.p50_ms.median - b!.p50_ms.median,
+      rps_vs_direct: c!.rps.median / a!.rps.median,
+      p50_extra_ms_vs_direct: c!.p50_ms.median - a!.p50_ms.median,
+    };
+  });
+  return {
+    proxy_rps_vs_passthrough: Math.min(...per.map((x) => x.rps_vs_passthrough)),
+    proxy_p50_ms_vs_passthrough: Math.max(...per.map((x) => x.p50_extra_ms)),
+    proxy_rps_vs_direct: Math.min(...per.map((x) => x.rps_vs_direct)),
+    per,
+  };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const p = plan(argv.includes("--quick"));
+  const started = performance.now();
+  const step = (name: string) => console.error(`[bench] ${name} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  step("match");
+  const match = runMatch(p.matchSizes, p.matchRuns, p.matchMs, p.pathSizes);
+  step("build");
+  const build = p.buildSizes.map(([n, runs]) => measureBuild(n, runs));
+  const bundle = await measureBundle(10000, p.wrangler);
+  step("cold start");
+  const cold = await measureColdStart({ runs: p.coldRuns, large: 10000 });
+  step("proxy");
+  const proxy = await measureProxy(p.proxy);
+  step("stream");
+  const stream = await measureStream(p.stream);
+  step("memory");
+  const memory = await measureMemory(p.memory);
+  const m1k = row(match, 1000);
+  const m10k = row(match, 10000);
+  const m50k = row(match, 50000);
+  const pk = proxyKeys(proxy);
+  const results = {
+    match_ns_p50_10k: m10k.mix_p50.median,
+    match_exact_ns_p50_10k: m10k.exact_p50.median,
+    match_miss_ns_p50_10k: m10k.miss_p50.median,
+    match_growth_1k_to_50k: m50k.mix_p50.median / m1k.mix_p50.median,
+    match_exact_growth_1k_to_50k: m50k.exact_p50.median / m1k.exact_p50.median,
+    match_vs_linear_10k: m10k.linear_mix_p50.median / m10k.mix_p50.median,
+    match_vs_hono_10k: m10k.hono_paths_p50!.median / m10k.ours_paths_p50!.median,
+    compile_ms_10k: build.find((b) => b.rules === 10000)!.compile_ms.median,
+    bundle_gzip_bytes_10k: bundle.wrangler?.gzip_bytes ?? bundle.minified_gzip_bytes,
+    cold_start_extra_ms_10k: cold.extra_ms.median,
+    proxy_rps_vs_passthrough: pk.proxy_rps_vs_passthrough,
+    proxy_p50_ms_vs_passthrough: pk.proxy_p50_ms_vs_passthrough,
+    proxy_rps_vs_direct: pk.proxy_rps_vs_direct,
+    stream_throughput_vs_direct: stream.ours.mib_per_s.median / stream.direct.mib_per_s.median,
+    stream_first_message_extra_ms: stream.ours.first_message_ms.median - stream.direct.first_message_ms.median,
+    matcher_heap_bytes_50k: memory.matcher_retained_heap_bytes,
+    workerd_rss_bytes_10k: memory.workerd.find((w) => w.rules === 10000)?.rss_bytes ?? NaN,
+    quick: p.quick,
+    seconds: (performance.now() - started) / 1000,
+    details: {
+      machine: { cpus: cpus().length, model: cpus()[0]?.model ?? "", node: process.version },
+      plan: p,
+      match,
+      build,
+      bundle,
+      cold,
+      proxy: { ...proxy, per_protocol: pk.per },
+      stream,
+      memory,
+    },
+  };
+  if (p.quick) {
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(join(outDir, "results-quick.json"), JSON.stringify(results, null, 2) + "\n");
+  } else {
+    writeFileSync(join(root, "bench", "results.json"), JSON.stringify(results, null, 2) + "\n");
+    const { markdown, svg } = renderReport(results);
+    writeFileSync(join(root, "BENCHMARKS.md"), markdown);
+    writeFileSync(join(root, "bench", "match.svg"), svg);
+  }
+  step("done");
+  console.log(JSON.stringify(results));
+  return 0;
+}
