@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { createEnvelopeReadableStream, encodeEnvelope } from "@connectrpc/connect/protocol";
+import { encodeEnvelope } from "@connectrpc/connect/protocol";
+import { FrameSplitter } from "./frame-splitter.ts";
 
 /** How one protocol ends an enveloped response stream. */
 export interface FinalFrameOptions {
@@ -20,14 +21,16 @@ export interface FinalFrameOptions {
 }
 
 /**
- * Relay an origin's enveloped response one envelope at a time (never buffered, so server
- * streams stay incremental) and make sure it ends with a status: an origin that stops
- * without its final envelope, or whose stream breaks, gets one appended (protocols.md
- * §4 item 5, §6.4 "Same protocol"). Envelopes are re-emitted with their flags and bytes
- * as received, so compressed messages pass untouched.
+ * Relay an origin's enveloped response as it arrives (never buffered, so server streams
+ * stay incremental) and make sure it ends with a status: an origin that stops without its
+ * final envelope, or whose stream breaks, gets one appended (protocols.md §4 item 5,
+ * §6.4 "Same protocol"). Data envelopes pass as the very bytes received (whole envelopes
+ * only, see FrameSplitter), so compressed messages pass untouched and nothing is copied;
+ * only the final envelope is checked and re-encoded.
  */
 export function ensureFinalFrame(upstream: ReadableStream<Uint8Array>, options: FinalFrameOptions): ReadableStream<Uint8Array> {
-  const reader = createEnvelopeReadableStream(upstream).getReader();
+  const reader = upstream.getReader();
+  const splitter = new FrameSplitter(options.isFinal);
   let ended = false;
   const end = (controller: ReadableStreamDefaultController<Uint8Array>, error?: ConnectError): void => {
     if (error !== undefined) controller.enqueue(options.encode(options.finalFrame(error)));
@@ -36,27 +39,33 @@ export function ensureFinalFrame(upstream: ReadableStream<Uint8Array>, options: 
   };
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
-      if (ended) return;
-      let next: ReadableStreamReadResult<{ flags: number; data: Uint8Array }>;
-      try {
-        next = await reader.read();
-      } catch (reason) {
-        end(controller, options.failure(reason));
-        return;
+      // Read until there is something to hand on, so an empty pull never stalls the consumer.
+      while (!ended) {
+        let next: ReadableStreamReadResult<Uint8Array>;
+        try {
+          next = await reader.read();
+        } catch (reason) {
+          end(controller, options.failure(reason));
+          return;
+        }
+        if (next.done) {
+          if (!splitter.atBoundary) end(controller, options.failure(new Error("origin stream ended inside an envelope")));
+          else end(controller, options.statusInHeaders ? undefined : new ConnectError(options.missingMessage, Code.Internal));
+          return;
+        }
+        const split = splitter.push(next.value);
+        for (const bytes of split.pass) controller.enqueue(options.encode(bytes));
+        if (split.final !== undefined) {
+          // Anything after the final envelope is a protocol violation; do not relay it.
+          await reader.cancel().catch(() => undefined);
+          const { flags, data } = split.final;
+          const problem = options.checkFinal?.(flags, data);
+          if (problem === undefined) controller.enqueue(options.encode(encodeEnvelope(flags, data)));
+          end(controller, problem);
+          return;
+        }
+        if (split.pass.length > 0) return;
       }
-      if (next.done) {
-        end(controller, options.statusInHeaders ? undefined : new ConnectError(options.missingMessage, Code.Internal));
-        return;
-      }
-      if (options.isFinal(next.value.flags)) {
-        // Anything after the final envelope is a protocol violation; do not relay it.
-        await reader.cancel().catch(() => undefined);
-        const problem = options.checkFinal?.(next.value.flags, next.value.data);
-        if (problem === undefined) controller.enqueue(options.encode(encodeEnvelope(next.value.flags, next.value.data)));
-        end(controller, problem);
-        return;
-      }
-      controller.enqueue(options.encode(encodeEnvelope(next.value.flags, next.value.data)));
     },
     async cancel(reason) {
       await reader.cancel(reason);
