@@ -97,7 +97,7 @@ export async function measureBundle(rules: number, withWrangler: boolean): Promi
 const run = promisify(execFile);
 
 /**
- * `wrangler deploy --dry-run` on a copy of the project whose `.generated/routes.json` is
+ * `wrangler deploy --dry-run` on a copy of the project whose `.generated/routes.json.txt` is
  * the given table, so the real `.generated/` (used by others) is never touched. The copy's
  * wrangler.toml is the project's without the `[build]` command (the table is already there).
  */
@@ -107,7 +107,7 @@ async function wranglerDryRun(table: RouteTable, rules: number): Promise<NonNull
   mkdirSync(join(dir, ".generated"), { recursive: true });
   cpSync(join(root, "src"), join(dir, "src"), { recursive: true });
   symlinkSync(join(root, "node_modules"), join(dir, "node_modules"));
-  writeFileSync(join(dir, ".generated", "routes.json"), JSON.stringify(table));
+  writeFileSync(join(dir, ".generated", "routes.json.txt"), JSON.stringify(table));
   const toml = readFileSync(join(root, "wrangler.toml"), "utf8").replace(/\[build\][\s\S]*?(?=\n\[)/, "");
   writeFileSync(join(dir, "wrangler.toml"), toml.includes("compatibility_date") ? toml : `${toml}\ncompatibility_date = "${COMPATIBILITY_DATE}"\n`);
   const dist = join(dir, "dist");

@@ -26,13 +26,13 @@ export interface WorkerOptions {
   port?: number;
 }
 
-/** Replaces the worker's `.generated/routes.json` import with the given table. */
+/** Replaces the worker's `.generated/routes.json.txt` import with the given table, as text. */
 function tablePlugin(table: RouteTable): Plugin {
   return {
     name: "route-table",
     setup(b) {
-      b.onResolve({ filter: /\.generated\/routes\.json$/ }, () => ({ path: "routes.json", namespace: "route-table" }));
-      b.onLoad({ filter: /.*/, namespace: "route-table" }, () => ({ contents: JSON.stringify(table), loader: "json" }));
+      b.onResolve({ filter: /\.generated\/routes\.json\.txt$/ }, () => ({ path: "routes.json.txt", namespace: "route-table" }));
+      b.onLoad({ filter: /.*/, namespace: "route-table" }, () => ({ contents: JSON.stringify(table), loader: "text" }));
     },
   };
 }

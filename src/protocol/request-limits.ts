@@ -15,46 +15,72 @@ export function messageTooLarge(size: number, max: number): ConnectError {
 }
 
 /**
- * Follow the envelopes (`flags(1) length(4, BE) data`) of a request body: a length prefix
+ * Follows the envelopes (`flags(1) length(4, BE) data`) of a request body: a length prefix
  * above `maxMessageBytes` → RESOURCE_EXHAUSTED as soon as its header arrives; a body that
  * ends inside an envelope (a length prefix larger than what follows) → `truncatedCode`
  * (INTERNAL for gRPC-web, as grpc-go answers an unexpected EOF; INVALID_ARGUMENT for
- * Connect, as connect-go and connect-es do).
+ * Connect, as connect-go and connect-es do). Throws the ConnectError.
  */
+export class EnvelopeChecker {
+  private readonly header = new Uint8Array(5);
+  private headerFill = 0;
+  private remaining = 0;
+
+  constructor(
+    private readonly maxMessageBytes: number,
+    private readonly truncatedCode: Code,
+  ) {}
+
+  push(chunk: Uint8Array): void {
+    let at = 0;
+    while (at < chunk.length) {
+      if (this.remaining > 0) {
+        const take = Math.min(this.remaining, chunk.length - at);
+        this.remaining -= take;
+        at += take;
+        continue;
+      }
+      const take = Math.min(5 - this.headerFill, chunk.length - at);
+      this.header.set(chunk.subarray(at, at + take), this.headerFill);
+      this.headerFill += take;
+      at += take;
+      if (this.headerFill === 5) {
+        const length = new DataView(this.header.buffer).getUint32(1);
+        if (length > this.maxMessageBytes) throw messageTooLarge(length, this.maxMessageBytes);
+        this.remaining = length;
+        this.headerFill = 0;
+      }
+    }
+  }
+
+  end(): void {
+    if (this.headerFill > 0) {
+      throw new ConnectError(`protocol error: request ends inside an envelope header (${this.headerFill} of 5 bytes)`, this.truncatedCode);
+    }
+    if (this.remaining > 0) {
+      throw new ConnectError(`protocol error: request envelope promised ${this.remaining} more bytes than were sent`, this.truncatedCode);
+    }
+  }
+}
+
+/** EnvelopeChecker over a streaming body: chunks pass through untouched until a violation. */
 export function createEnvelopeGuard(maxMessageBytes: number, truncatedCode: Code, onError: BodyErrorSink): TransformStream<Uint8Array, Uint8Array> {
-  const header = new Uint8Array(5);
-  let headerFill = 0;
-  let remaining = 0;
-  const fail = (error: ConnectError): never => {
-    onError(error);
-    throw error;
+  const checker = new EnvelopeChecker(maxMessageBytes, truncatedCode);
+  const run = (f: () => void): void => {
+    try {
+      f();
+    } catch (e) {
+      onError(e as ConnectError);
+      throw e;
+    }
   };
   return new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
-      let at = 0;
-      while (at < chunk.length) {
-        if (remaining > 0) {
-          const take = Math.min(remaining, chunk.length - at);
-          remaining -= take;
-          at += take;
-          continue;
-        }
-        const take = Math.min(5 - headerFill, chunk.length - at);
-        header.set(chunk.subarray(at, at + take), headerFill);
-        headerFill += take;
-        at += take;
-        if (headerFill === 5) {
-          const length = new DataView(header.buffer).getUint32(1);
-          if (length > maxMessageBytes) fail(messageTooLarge(length, maxMessageBytes));
-          remaining = length;
-          headerFill = 0;
-        }
-      }
+      run(() => checker.push(chunk));
       controller.enqueue(chunk);
     },
     flush() {
-      if (headerFill > 0) fail(new ConnectError(`protocol error: request ends inside an envelope header (${headerFill} of 5 bytes)`, truncatedCode));
-      if (remaining > 0) fail(new ConnectError(`protocol error: request envelope promised ${remaining} more bytes than were sent`, truncatedCode));
+      run(() => checker.end());
     },
   });
 }

@@ -1,7 +1,7 @@
 import type { ClientProtocol } from "../protocol/detect.ts";
 import { Code, ConnectError } from "../protocol/edge-error.ts";
 import type { Procedure } from "../protocol/procedure.ts";
-import { createByteLimit, createEnvelopeGuard } from "../protocol/request-limits.ts";
+import { createByteLimit, createEnvelopeGuard, EnvelopeChecker, messageTooLarge } from "../protocol/request-limits.ts";
 import type { Random } from "../runtime/types.ts";
 import type { Origin, OriginProtocol, RouteTable, Rule } from "../table/types.ts";
 import type { EdgeConfig } from "./config.ts";
@@ -10,11 +10,12 @@ import type { EdgeEnv } from "./env.ts";
 import { headersTimeoutError, isEdgeTimeout, withIdleTimeout } from "./idle.ts";
 import { startMirrors, type UpstreamBody } from "./mirror.ts";
 import { resolveOrigin } from "./origins.ts";
-import { replayableBody, type ReplayableBody } from "./replay.ts";
+import { replayableBody, wholeBody, type ReplayableBody } from "./replay.ts";
 import { upstreamRequestHeaders } from "./request-headers.ts";
 import { relayResponse } from "./respond.ts";
 import { peekStatus, redraw, retryPolicy, type ForwardDecision } from "./retry.ts";
-import { decodeTextBody } from "./text-body.ts";
+import { decodeTextBody as decodeTextStream } from "./text-body.ts";
+import { decodeTextBody as decodeTextBytes } from "../protocol/grpc-web/text-codec.ts";
 import { translatedBody, translatedMethod, translatedResponse } from "./translate.ts";
 import { callOrigin, familyOf } from "./upstream.ts";
 
@@ -25,6 +26,8 @@ export interface ForwardCall {
   request: Request;
   /** The request body to read instead of `request.body` (see drain.ts). */
   body: ReadableStream<Uint8Array> | null;
+  /** The whole request body, when it was read up front (client-body.ts); `body` is null then. */
+  whole?: Uint8Array | undefined;
   url: URL;
   decision: ForwardDecision;
   origin: Origin;
@@ -56,13 +59,21 @@ type Outcome =
  */
 export async function forward(call: ForwardCall): Promise<Response> {
   const { client, timer } = call;
-  const text = client.kind === "grpc-web" && client.text && call.body !== null ? decodeTextBody(call.body) : undefined;
+  const textMode = client.kind === "grpc-web" && client.text;
+  const text = textMode && call.body !== null ? decodeTextStream(call.body) : undefined;
   let guardError: ConnectError | undefined;
   const onGuard = (e: ConnectError): void => void (guardError ??= e);
-  let source = text?.stream ?? call.body;
-  if (source !== null) source = source.pipeThrough(bodyGuard(client, call.config.limits.maxMessageBytes, onGuard));
   const bodyError = (): ConnectError | undefined => text?.error() ?? guardError;
-  const replay = source === null ? null : replayableBody(source);
+  let replay: ReplayableBody | null;
+  if (call.whole !== undefined) {
+    const bytes = textMode ? decodeTextBytes(call.whole) : call.whole;
+    checkWholeBody(client, bytes, call.config.limits.maxMessageBytes);
+    replay = wholeBody(bytes);
+  } else {
+    let source = text?.stream ?? call.body;
+    if (source !== null) source = source.pipeThrough(bodyGuard(client, call.config.limits.maxMessageBytes, onGuard));
+    replay = source === null ? null : replayableBody(source);
+  }
   const policy = retryPolicy(call.rule);
   const retryable = client.kind !== "connect-stream";
   let idleError: ConnectError | undefined;
@@ -211,6 +222,17 @@ function bodyGuard(client: ClientProtocol, max: number, onError: (e: ConnectErro
   }
 }
 
+/** bodyGuard's checks on a body read whole; throws the ConnectError. */
+function checkWholeBody(client: ClientProtocol, bytes: Uint8Array, max: number): void {
+  if (client.kind === "connect-unary") {
+    if (bytes.length > max) throw messageTooLarge(bytes.length, max);
+    return;
+  }
+  const checker = new EnvelopeChecker(max, client.kind === "grpc-web" ? Code.Internal : Code.InvalidArgument);
+  checker.push(bytes);
+  checker.end();
+}
+
 /** Whole bytes as a stream, for the translators that read one. */
 function bytesStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
   return new ReadableStream({
@@ -221,24 +243,13 @@ function bytesStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
   });
 }
 
-/**
- * The body as fetch() will read it, noting whether it took anything. Whole bytes go out
- * through a FixedLengthStream (workerd) so the origin still gets a Content-Length.
- */
+/** The body as fetch() will read it, noting whether it took anything. */
 function countedBody(body: UpstreamBody): { body: UpstreamBody; taken(): number } {
   let taken = 0;
-  if (body === null) return { body, taken: () => 0 };
-  if (body instanceof Uint8Array) {
-    const Fixed = (globalThis as { FixedLengthStream?: new (n: number) => TransformStream<Uint8Array, Uint8Array> }).FixedLengthStream;
-    // Unknown runtime: assume the request went out.
-    if (Fixed === undefined) return { body, taken: () => 2 };
-    const fixed = new Fixed(body.length);
-    const writer = fixed.writable.getWriter();
-    // Writes to workerd's identity streams settle when the reader takes them.
-    if (body.length > 0) writer.write(body).then(() => (taken = Math.max(taken, 1)), () => undefined);
-    writer.close().then(() => (taken = 2), () => undefined);
-    return { body: fixed.readable, taken: () => taken };
-  }
+  // Whole bytes go out as a plain buffer (with a Content-Length, no JS stream). Whether the
+  // origin read them before the connection failed cannot be told: workerd takes a small
+  // body in one piece while it connects (see README "Retries", SECURITY.md).
+  if (body === null || body instanceof Uint8Array) return { body, taken: () => 0 };
   const reader = body.getReader();
   const counted = new ReadableStream<Uint8Array>(
     {

@@ -10,6 +10,7 @@ import type { Matcher } from "../runtime/matcher.ts";
 import type { RejectCode } from "../table/types.ts";
 import { applyCors, preflightResponse } from "./cors.ts";
 import { ConfigError, edgeConfig, type EdgeConfig } from "./config.ts";
+import { readRequestBody, type RequestBody } from "./client-body.ts";
 import { drainableBody } from "./drain.ts";
 import { startCallTimer } from "./deadline-signal.ts";
 import type { EdgeEnv } from "./env.ts";
@@ -78,8 +79,9 @@ async function handle(request: Request, detected: Detected, matcher: Matcher, rc
   if (detected.kind === "preflight") return preflightResponse(config.cors, request.headers);
   let response: Response;
   let target: ErrorTarget = detected;
-  const body = drainableBody(request.body);
+  let body: RequestBody = drainableBody(null);
   try {
+    body = await readRequestBody(request);
     if (detected.kind === "grpc" || detected.kind === "unknown") throw unforwardableError(detected);
     const client = detected;
     target = client;
@@ -117,7 +119,7 @@ async function handle(request: Request, detected: Detected, matcher: Matcher, rc
     const deadlineAt = deadline.at === undefined ? routeDeadline : routeDeadline === undefined ? deadline.at : Math.min(deadline.at, routeDeadline);
     const timer = startCallTimer(deadlineAt);
     response = await forward({
-      client, procedure, request, body: body.stream, url, decision, origin, config, env: rc.env, timer, waitUntil: rc.waitUntil,
+      client, procedure, request, body: body.stream, whole: body.whole, url, decision, origin, config, env: rc.env, timer, waitUntil: rc.waitUntil,
       table: matcher.table, rule, random: rc.random,
     });
     applyResponseFilters(response.headers, decision.filters);

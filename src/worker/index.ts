@@ -1,11 +1,14 @@
-import routes from "../../.generated/routes.json";
-import type { RouteTable } from "../table/types.ts";
+import routesJson from "../../.generated/routes.json.txt";
+import { parseTable } from "../table/codec.ts";
 import { createApp } from "./app.ts";
 
 /**
  * The Worker entry: the route table compiled at build time (wrangler `[build]` runs
- * `grpcroute-edge compile`) served by the edge app.
+ * `grpcroute-edge compile`) served by the edge app. The table arrives as JSON text and
+ * is parsed once at startup: V8 parses a large table with JSON.parse several times
+ * faster than the same data written as a JavaScript object literal (cold start,
+ * BENCHMARKS.md).
  */
-const app = createApp(routes as RouteTable);
+const app = createApp(parseTable(routesJson));
 
 export default { fetch: app.fetch };

@@ -21,6 +21,17 @@ export interface ReplayableBody {
   finish(): void;
 }
 
+/** A body already read whole: every attempt sends the same bytes. */
+export function wholeBody(bytes: Uint8Array): ReplayableBody {
+  return {
+    attempt: () => bytes,
+    delivered: () => 0,
+    complete: () => Promise.resolve(true),
+    prefetch: () => Promise.resolve(),
+    finish: () => undefined,
+  };
+}
+
 export function replayableBody(source: ReadableStream<Uint8Array>, maxBytes = replayMaxBytes): ReplayableBody {
   const reader = source.getReader();
   const log: (Uint8Array | undefined)[] = [];
