@@ -18,6 +18,8 @@ export interface FinalFrameOptions {
   missingMessage: string;
   /** The problem with a final envelope's contents, if any: it is replaced by an edge status. */
   checkFinal?(flags: number, data: Uint8Array): ConnectError | undefined;
+  /** Hears every chunk read from the origin, and the end of the relay (an idle watchdog). */
+  watch?: { touch(): void; stop(): void };
 }
 
 /**
@@ -33,6 +35,7 @@ export function ensureFinalFrame(upstream: ReadableStream<Uint8Array>, options: 
   const splitter = new FrameSplitter(options.isFinal);
   let ended = false;
   const end = (controller: ReadableStreamDefaultController<Uint8Array>, error?: ConnectError): void => {
+    options.watch?.stop();
     if (error !== undefined) controller.enqueue(options.encode(options.finalFrame(error)));
     controller.close();
     ended = true;
@@ -53,6 +56,7 @@ export function ensureFinalFrame(upstream: ReadableStream<Uint8Array>, options: 
           else end(controller, options.statusInHeaders ? undefined : new ConnectError(options.missingMessage, Code.Internal));
           return;
         }
+        options.watch?.touch();
         const split = splitter.push(next.value);
         for (const bytes of split.pass) controller.enqueue(options.encode(bytes));
         if (split.final !== undefined) {
@@ -68,6 +72,7 @@ export function ensureFinalFrame(upstream: ReadableStream<Uint8Array>, options: 
       }
     },
     async cancel(reason) {
+      options.watch?.stop();
       await reader.cancel(reason);
     },
   });

@@ -7,10 +7,11 @@ import type { Origin, OriginProtocol, RouteTable, Rule } from "../table/types.ts
 import type { EdgeConfig } from "./config.ts";
 import { deadlineError, type CallTimer } from "./deadline-signal.ts";
 import type { EdgeEnv } from "./env.ts";
-import { headersTimeoutError, isEdgeTimeout, withIdleTimeout } from "./idle.ts";
+import { headersTimeoutError, IdleWatch, isEdgeTimeout, readWithin, withIdleTimeout } from "./idle.ts";
+import { headerContentLength } from "../protocol/headers.ts";
 import { startMirrors, type UpstreamBody } from "./mirror.ts";
 import { resolveOrigin } from "./origins.ts";
-import { replayableBody, wholeBody, type ReplayableBody } from "./replay.ts";
+import { replayableBody, replayMaxBytes, wholeBody, type ReplayableBody } from "./replay.ts";
 import { upstreamRequestHeaders } from "./request-headers.ts";
 import { relayResponse } from "./respond.ts";
 import { peekStatus, redraw, retryPolicy, type ForwardDecision } from "./retry.ts";
@@ -46,7 +47,7 @@ const firstHeaderWaitMs = 1000;
 
 /** How one attempt ended: an answer, or an error (`unsent`: nothing of the request left the edge). */
 type Outcome =
-  | { kind: "response"; res: Response; target: OriginProtocol; translate: boolean }
+  | { kind: "response"; res: Response; target: OriginProtocol; translate: boolean; watch?: IdleWatch | undefined }
   | { kind: "error"; error: ConnectError; unsent: boolean };
 
 /**
@@ -118,12 +119,13 @@ export async function forward(call: ForwardCall): Promise<Response> {
         const peeked = await peekStatus(res, outcome.target);
         res = peeked.res;
         if (peeked.code !== undefined && policy.codes.has(peeked.code) && (await retryNext())) {
+          outcome.watch?.stop();
           res.body?.cancel().catch(() => undefined);
           continue;
         }
       }
       replay?.finish();
-      return outcome.translate ? await translatedResponse(client, res, failure) : relayResponse(client, res, failure);
+      return outcome.translate ? await translatedResponse(client, res, failure) : relayResponse(client, res, failure, outcome.watch);
     }
   } catch (e) {
     replay?.finish();
@@ -200,14 +202,31 @@ async function attempt(
     res.body?.cancel().catch(() => undefined);
     return { kind: "error", error: fromBody, unsent: false };
   }
+  // STREAM_IDLE_TIMEOUT_MS, watched as cheaply as each path allows: a framed body relayed
+  // by the edge reports its chunks to one timer; a small Connect unary body is read whole
+  // against a timer; only translated bodies get a watching stream of their own.
+  let watch: IdleWatch | undefined;
   if (res.body !== null) {
-    const watched = withIdleTimeout(res.body, limits.streamIdleTimeoutMs, (e) => {
+    const ms = limits.streamIdleTimeoutMs;
+    const idle = (e: ConnectError): void => {
       onIdle(e);
       controller.abort(e);
-    });
-    res = new Response(watched, { status: res.status, statusText: res.statusText, headers: res.headers });
+    };
+    const length = Number(res.headers.get(headerContentLength) ?? Number.NaN);
+    if (!translate && client.kind === "connect-unary" && Number.isInteger(length) && length <= replayMaxBytes) {
+      try {
+        const bytes = await readWithin(res, ms, idle);
+        res = new Response(bytes, { status: res.status, statusText: res.statusText, headers: res.headers });
+      } catch (reason) {
+        if (timer.expired()) return { kind: "error", error: deadlineError(), unsent: false };
+        console.error(`grpcroute-edge: origin response for ${label(decision)} broke: ${describe(reason)}`);
+        return { kind: "error", error: isEdgeTimeout(reason) ? reason : new ConnectError("origin stream broke", Code.Unavailable), unsent: false };
+      }
+    } else if (translate || client.kind === "connect-unary") {
+      res = new Response(withIdleTimeout(res.body, ms, idle), { status: res.status, statusText: res.statusText, headers: res.headers });
+    } else watch = new IdleWatch(ms, idle);
   }
-  return { kind: "response", res, target, translate };
+  return { kind: "response", res, target, translate, watch };
 }
 
 /** The checks a request body passes through on its way out (see request-limits.ts). */

@@ -55,3 +55,58 @@ export function withIdleTimeout(body: ReadableStream<Uint8Array>, ms: number, on
     { highWaterMark: 0 },
   );
 }
+
+/**
+ * An idle watchdog for a response body read by the edge's own relay: the relay calls
+ * `touch()` per chunk, and one timer, re-armed only when it fires, checks the time of the
+ * last chunk. No stream of its own and no timer per read, so watching costs next to
+ * nothing per chunk (each JavaScript stream layer is a measurable share of a call's
+ * cost in workerd, BENCHMARKS.md).
+ */
+export class IdleWatch {
+  private last = Date.now();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly ms: number,
+    private readonly onIdle: (error: ConnectError) => void,
+  ) {
+    this.arm(ms);
+  }
+
+  touch(): void {
+    this.last = Date.now();
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private arm(delay: number): void {
+    this.timer = setTimeout(() => {
+      const quiet = Date.now() - this.last;
+      if (quiet >= this.ms) {
+        this.timer = undefined;
+        this.onIdle(idleTimeoutError(this.ms));
+      } else this.arm(this.ms - quiet);
+    }, delay);
+  }
+}
+
+/** A whole small body, or the idle error if no byte of it arrives for `ms`. */
+export async function readWithin(res: Response, ms: number, onIdle: (error: ConnectError) => void): Promise<Uint8Array> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const idle = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = idleTimeoutError(ms);
+      onIdle(error);
+      reject(error);
+    }, ms);
+  });
+  try {
+    return new Uint8Array(await Promise.race([res.arrayBuffer(), idle]));
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}

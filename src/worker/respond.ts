@@ -11,6 +11,7 @@ import { headerGrpcStatus, headerStatusDetailsBin } from "../protocol/grpc-web/h
 import { invalidGrpcStatus } from "../protocol/status-check.ts";
 import { relayGrpcWebBody } from "../protocol/grpc-web/response.ts";
 import { headerContentType, stripHopByHop } from "../protocol/headers.ts";
+import type { IdleWatch } from "./idle.ts";
 
 /** Turns a failure of the origin's body stream into the caller's error. */
 export type StreamFailure = (reason: unknown) => ConnectError;
@@ -24,7 +25,12 @@ const statusOk = 200;
  * becomes an error in the client's protocol with the code from gRPC's HTTP→status
  * table (protocols.md §1.9), never the origin's page.
  */
-export function relayResponse(client: ClientProtocol, res: Response, failure: StreamFailure): Response {
+export function relayResponse(client: ClientProtocol, res: Response, failure: StreamFailure, watch?: IdleWatch): Response {
+  const refuse = (make: () => Response): Response => {
+    watch?.stop();
+    res.body?.cancel().catch(() => undefined);
+    return make();
+  };
   const contentType = res.headers.get(headerContentType);
   const headers = new Headers(res.headers);
   stripHopByHop(headers);
@@ -32,32 +38,27 @@ export function relayResponse(client: ClientProtocol, res: Response, failure: St
     case "grpc-web": {
       const statusInHeaders = res.headers.has(headerGrpcStatus);
       const genuine = parseGrpcWebContentType(contentType) !== undefined && res.ok;
-      if (!genuine && !statusInHeaders) return refuse(res, () => grpcWebErrorResponse(notProtocol(res, "gRPC-web"), grpcWebContentType(client.responseText, client.codec)));
+      if (!genuine && !statusInHeaders) return refuse(() => grpcWebErrorResponse(notProtocol(res, "gRPC-web"), grpcWebContentType(client.responseText, client.codec)));
       const badStatus = statusInHeaders && !res.headers.has(headerStatusDetailsBin) ? invalidGrpcStatus(res.headers.get(headerGrpcStatus)) : undefined;
-      if (badStatus !== undefined) return refuse(res, () => grpcWebErrorResponse(badStatus, grpcWebContentType(client.responseText, client.codec)));
+      if (badStatus !== undefined) return refuse(() => grpcWebErrorResponse(badStatus, grpcWebContentType(client.responseText, client.codec)));
       headers.set(headerContentType, grpcWebContentType(client.responseText, client.codec));
-      const body = res.body === null ? null : relayGrpcWebBody(res.body, { text: client.responseText, statusInHeaders, failure });
+      const body = res.body === null ? null : relayGrpcWebBody(res.body, { text: client.responseText, statusInHeaders, failure, watch });
+      if (body === null) watch?.stop();
       if (body === null && !statusInHeaders) return grpcWebErrorResponse(new EdgeError("protocol error: missing status", Code.Internal), grpcWebContentType(client.responseText, client.codec));
       return new Response(body, { status: statusOk, headers });
     }
     case "connect-unary": {
       const success = res.status === statusOk && contentType !== null && contentTypeUnaryRegExp.test(contentType);
       const connectError = res.status !== statusOk && contentType !== null && contentType.toLowerCase().startsWith(contentTypeErrorJson);
-      if (!success && !connectError) return refuse(res, () => connectUnaryErrorResponse(notProtocol(res, "Connect")));
+      if (!success && !connectError) return refuse(() => connectUnaryErrorResponse(notProtocol(res, "Connect")));
       return new Response(res.body, { status: res.status, headers });
     }
     case "connect-stream": {
       const success = res.status === statusOk && contentType !== null && contentTypeStreamRegExp.test(contentType);
-      if (!success || res.body === null) return refuse(res, () => connectStreamErrorResponse(notProtocol(res, "Connect streaming"), client.codec));
-      return new Response(relayConnectStreamBody(res.body, failure), { status: statusOk, headers });
+      if (!success || res.body === null) return refuse(() => connectStreamErrorResponse(notProtocol(res, "Connect streaming"), client.codec));
+      return new Response(relayConnectStreamBody(res.body, failure, watch), { status: statusOk, headers });
     }
   }
-}
-
-/** Discard the origin's body (so the connection is released) and answer `make()`. */
-function refuse(res: Response, make: () => Response): Response {
-  res.body?.cancel().catch(() => undefined);
-  return make();
 }
 
 function notProtocol(res: Response, expected: string): ConnectError {

@@ -1,6 +1,6 @@
 import type { ConnectError } from "@connectrpc/connect";
 import { endStreamFlag } from "@connectrpc/connect/protocol-connect";
-import { ensureFinalFrame } from "../final-frame.ts";
+import { ensureFinalFrame, type FinalFrameOptions } from "../final-frame.ts";
 import { invalidEndStream } from "../status-check.ts";
 import { endStreamFrame } from "./error.ts";
 
@@ -12,7 +12,11 @@ const identity = (frame: Uint8Array): Uint8Array => frame;
  * ending with an EndStreamResponse (INTERNAL "missing EndStreamResponse" when the origin
  * stopped without one, protocols.md §6.4).
  */
-export function relayConnectStreamBody(upstream: ReadableStream<Uint8Array>, failure: (reason: unknown) => ConnectError): ReadableStream<Uint8Array> {
+export function relayConnectStreamBody(
+  upstream: ReadableStream<Uint8Array>,
+  failure: (reason: unknown) => ConnectError,
+  watch?: FinalFrameOptions["watch"],
+): ReadableStream<Uint8Array> {
   return ensureFinalFrame(upstream, {
     isFinal: (flags) => (flags & endStreamFlag) === endStreamFlag,
     finalFrame: (error) => endStreamFrame(error),
@@ -21,5 +25,6 @@ export function relayConnectStreamBody(upstream: ReadableStream<Uint8Array>, fai
     failure,
     missingMessage: "protocol error: missing EndStreamResponse",
     checkFinal: (flags, data) => (flags & compressedFlag ? undefined : invalidEndStream(data)),
+    watch,
   });
 }

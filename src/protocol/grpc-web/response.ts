@@ -1,6 +1,6 @@
 import type { ConnectError } from "@connectrpc/connect";
 import { trailerFlag } from "@connectrpc/connect/protocol-grpc-web";
-import { ensureFinalFrame } from "../final-frame.ts";
+import { ensureFinalFrame, type FinalFrameOptions } from "../final-frame.ts";
 import { invalidTrailerBlock } from "../status-check.ts";
 import { statusTrailerFrame } from "./error.ts";
 import { encodeTextFrame } from "./text-codec.ts";
@@ -13,6 +13,7 @@ export interface GrpcWebRelayOptions {
   statusInHeaders: boolean;
   /** What a broken stream means (deadline vs. reset). */
   failure(reason: unknown): ConnectError;
+  watch?: FinalFrameOptions["watch"];
 }
 
 const compressedFlag = 0x01;
@@ -33,5 +34,6 @@ export function relayGrpcWebBody(upstream: ReadableStream<Uint8Array>, options: 
     missingMessage: "protocol error: missing status",
     // A compressed trailer (0x81) cannot be read here; it passes as sent.
     checkFinal: (flags, data) => (flags & compressedFlag ? undefined : invalidTrailerBlock(data)),
+    watch: options.watch,
   });
 }
