@@ -3,9 +3,7 @@ import { request } from "node:http";
 import { Miniflare } from "miniflare";
 import { bundleWorker, COMPATIBILITY_DATE } from "../src/cli/workerd.ts";
 import { join } from "node:path";
-import { build, type Plugin } from "esbuild";
-import type { RouteTable } from "../src/table/types.ts";
-import { compiledSet, outDir, root } from "./build.ts";
+import { compiledSet, outDir } from "./build.ts";
 import { summarize, type Summary } from "./measure.ts";
 
 /**
@@ -21,38 +19,6 @@ export interface ColdStartFigures {
   large_ms: Summary;
   /** Median of the per-pair differences (large − small). */
   extra_ms: Summary;
-  /** The same with the table embedded as `JSON.parse("...")` (proposed bundling). */
-  json_parse_large_ms: Summary;
-  json_parse_extra_ms: Summary;
-}
-
-/**
- * Prototype of a proposed bundling change: the table as a JSON string parsed at load
- * instead of a JavaScript object literal, which V8 parses and evaluates many times slower.
- */
-async function bundleWithJsonParse(table: RouteTable): Promise<string> {
-  const plugin: Plugin = {
-    name: "route-table-json-parse",
-    setup(b) {
-      b.onResolve({ filter: /\.generated\/routes\.json$/ }, () => ({ path: "routes.js", namespace: "route-table" }));
-      b.onLoad({ filter: /.*/, namespace: "route-table" }, () => ({
-        contents: `export default JSON.parse(${JSON.stringify(JSON.stringify(table))});`,
-        loader: "js",
-      }));
-    },
-  };
-  const out = await build({
-    entryPoints: [join(root, "src", "worker", "index.ts")],
-    bundle: true,
-    write: false,
-    format: "esm",
-    platform: "browser",
-    conditions: ["workerd", "worker", "browser"],
-    target: "es2022",
-    plugins: [plugin],
-    logLevel: "silent",
-  });
-  return out.outputFiles[0]!.text;
 }
 
 /** A fresh worker: resolves when its first answer has been read, with the time it took. */
@@ -102,15 +68,13 @@ export function workerdPids(): number[] {
 export async function measureColdStart(opts: { runs: number; large: number }): Promise<ColdStartFigures> {
   const small = await bundleWorker(compiledSet(10).table);
   const large = await bundleWorker(compiledSet(opts.large).table);
-  const largeJson = await bundleWithJsonParse(compiledSet(opts.large).table);
   const s: number[] = [];
   const l: number[] = [];
-  const j: number[] = [];
   // Warm the OS caches (workerd binary) once, uncounted.
   await (await startFresh(small)).mf.dispose();
   for (let i = 0; i < opts.runs; i++) {
-    const trio = [[small, s], [large, l], [largeJson, j]] as const;
-    for (const [script, out] of i % 2 === 0 ? trio : [...trio].reverse()) {
+    const pair = [[small, s], [large, l]] as const;
+    for (const [script, out] of i % 2 === 0 ? pair : [...pair].reverse()) {
       const { ms, mf } = await startFresh(script);
       out.push(ms);
       await mf.dispose();
@@ -122,8 +86,6 @@ export async function measureColdStart(opts: { runs: number; large: number }): P
     small_ms: summarize(s),
     large_ms: summarize(l),
     extra_ms: summarize(l.map((x, i) => x - s[i]!)),
-    json_parse_large_ms: summarize(j),
-    json_parse_extra_ms: summarize(j.map((x, i) => x - s[i]!)),
   };
 }
 

@@ -110,9 +110,8 @@ export function renderReport(r: Results): { markdown: string; svg: string } {
     "|---|---:|---:|",
     `| ${c.small_rules} rules | ${ms(c.small_ms.median, 0)} ${pm(c.small_ms)} | ${c.small_ms.runs} |`,
     `| ${num(c.large_rules)} rules | ${ms(c.large_ms.median, 0)} ${pm(c.large_ms)} | ${c.large_ms.runs} |`,
-    `| ${num(c.large_rules)} rules, table as \`JSON.parse("…")\` (proposed bundling, prototyped in bench/cold-start.ts) | ${ms(c.json_parse_large_ms.median, 0)} ${pm(c.json_parse_large_ms)} | ${c.json_parse_large_ms.runs} |`,
     "",
-    `Extra at ${num(c.large_rules)} rules: **+${ms(c.extra_ms.median, 0)}** (median of paired differences), +${ms(c.json_parse_extra_ms.median, 0)} with the table as a JSON string.`,
+    `Extra at ${num(c.large_rules)} rules: **+${ms(c.extra_ms.median, 0)}** (median of paired differences).`,
     "",
   );
 

@@ -29,6 +29,7 @@ export class TableBuilder {
   };
   private readonly originIds = new Map<string, number>();
   private readonly regexIds = new Map<string, number>();
+  private readonly backendIds = new Map<string, number>();
 
   origin(origin: Origin | undefined): number {
     if (origin === undefined) return -1;
@@ -52,9 +53,20 @@ export class TableBuilder {
     return id;
   }
 
+  /**
+   * Identical backend rows (the same Service, port, origin, hop and filters, as most
+   * backendRefs of a large route set are) are stored once: about half of a 10,000-rule
+   * table was repeated backend rows, and table size is cold-start time.
+   */
   backend(b: Backend): number {
-    this.table.backends.push(b);
-    return this.table.backends.length - 1;
+    const k = JSON.stringify(b);
+    let id = this.backendIds.get(k);
+    if (id === undefined) {
+      id = this.table.backends.length;
+      this.table.backends.push(b);
+      this.backendIds.set(k, id);
+    }
+    return id;
   }
 
   rule(r: Rule): number {
