@@ -8,6 +8,7 @@ import { transform } from "esbuild";
 import { bundleWorker, COMPATIBILITY_DATE } from "../src/cli/workerd.ts";
 import { compile } from "../src/compiler/compile.ts";
 import { loadSources } from "../src/compiler/load.ts";
+import { serializeTable } from "../src/table/codec.ts";
 import type { Resource } from "../src/compiler/model.ts";
 import type { RouteTable } from "../src/table/types.ts";
 import { generate, type Synthetic } from "./generate.ts";
@@ -64,7 +65,7 @@ export function measureBuild(rules: number, runs: number): BuildRow {
     compile(loadSources([{ file: "b.yaml", text: set.synthetic.yaml }]).resources);
     times.push(performance.now() - t0);
   }
-  const json = JSON.stringify(set.table);
+  const json = serializeTable(set.table);
   return { rules, compile_ms: summarize(times), table_bytes: Buffer.byteLength(json), table_gzip_bytes: gzipSync(json).length };
 }
 
@@ -107,7 +108,7 @@ async function wranglerDryRun(table: RouteTable, rules: number): Promise<NonNull
   mkdirSync(join(dir, ".generated"), { recursive: true });
   cpSync(join(root, "src"), join(dir, "src"), { recursive: true });
   symlinkSync(join(root, "node_modules"), join(dir, "node_modules"));
-  writeFileSync(join(dir, ".generated", "routes.json.txt"), JSON.stringify(table));
+  writeFileSync(join(dir, ".generated", "routes.json.txt"), serializeTable(table));
   const toml = readFileSync(join(root, "wrangler.toml"), "utf8").replace(/\[build\][\s\S]*?(?=\n\[)/, "");
   writeFileSync(join(dir, "wrangler.toml"), toml.includes("compatibility_date") ? toml : `${toml}\ncompatibility_date = "${COMPATIBILITY_DATE}"\n`);
   const dist = join(dir, "dist");

@@ -2,6 +2,7 @@ import { build, type Plugin } from "esbuild";
 import { Miniflare, type MiniflareOptions } from "miniflare";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { serializeTable } from "../table/codec.ts";
 import type { RouteTable } from "../table/types.ts";
 
 // Bundled by scripts/run-ts.js this module no longer sits in src/cli, so the launcher says where the repository is.
@@ -32,7 +33,7 @@ function tablePlugin(table: RouteTable): Plugin {
     name: "route-table",
     setup(b) {
       b.onResolve({ filter: /\.generated\/routes\.json\.txt$/ }, () => ({ path: "routes.json.txt", namespace: "route-table" }));
-      b.onLoad({ filter: /.*/, namespace: "route-table" }, () => ({ contents: JSON.stringify(table), loader: "text" }));
+      b.onLoad({ filter: /.*/, namespace: "route-table" }, () => ({ contents: serializeTable(table), loader: "text" }));
     },
   };
 }

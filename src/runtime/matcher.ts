@@ -5,7 +5,7 @@ import { parseMethodPath, type MethodName } from "./path.ts";
 import { pickWeighted } from "./pick.ts";
 import { compileRegexes } from "./regex.ts";
 import { literalPrefix } from "./regex-prefix.ts";
-import { loadScope, matchExactList, matchLists, type LoadedCandidates } from "./scope-match.ts";
+import { loadScope, matchExactList, matchLists, type LoadedCandidates, type LoadedScope } from "./scope-match.ts";
 import type { Decision, MirrorTarget, PickedBackend, Random, RouteRequest } from "./types.ts";
 
 /** Service hops a request may take; the compiler rejects cycles, this only bounds the walk. */
@@ -32,8 +32,9 @@ export interface Matcher {
 }
 
 /**
- * Loads a table for matching: compiles its regexes and turns its lookup objects into
- * Maps, once; everything else is used as the compiler left it.
+ * Loads a table for matching: turns its lookup objects into Maps (each scope on first
+ * use) and its regexes into linear-time matchers (each on first use); everything else is
+ * used as the compiler left it.
  */
 export function createMatcher(table: RouteTable): Matcher {
   if (table.version !== TABLE_VERSION) {
@@ -50,7 +51,9 @@ export function createMatcher(table: RouteTable): Matcher {
   const hosts = loadHostIndex(table.hosts);
   // A table without hostnames sends every host to the fallback: skip the lookups.
   const hostless = hosts.exact.size === 0 && hosts.wildcard.size === 0;
-  const scopes = table.scopes.map((s) => loadScope(s, cands));
+  // Scopes become Maps on first use: a cold start pays only for the hosts it serves.
+  const scopes: (LoadedScope | undefined)[] = new Array(table.scopes.length);
+  const scopeAt = (id: number): LoadedScope => (scopes[id] ??= loadScope(table.scopes[id]!, cands));
   // One frozen result per candidate, made on first use, so a match allocates nothing.
   const results: (MatchResult | undefined)[] = new Array(table.candidates.length);
 
@@ -60,7 +63,7 @@ export function createMatcher(table: RouteTable): Matcher {
     // Parsed only when the raw path is not an exact key: the common case never splits it.
     let name: MethodName | null | undefined;
     for (let id = scopeId; id >= 0; ) {
-      const scope = scopes[id]!;
+      const scope = scopeAt(id);
       const hit = scope.exact.get(path);
       if (hit === undefined) {
         name ??= parseMethodPath(path);
@@ -135,7 +138,7 @@ export function createMatcher(table: RouteTable): Matcher {
       // traffic none of them matches goes to the Service itself.
       const next = matchIn(backend.scope, req);
       if (next.rule < 0) {
-        const own = table.backends[scopes[backend.scope]!.fallbackBackend]!;
+        const own = table.backends[scopeAt(backend.scope).fallbackBackend]!;
         return { kind: "forward", route: ref, rule: rule.index, ruleId, backend: picked(own), filters, mirrors };
       }
       ruleId = next.rule;

@@ -9,7 +9,7 @@
  * pre-ranked lists, and compiles nothing but the regexes, once, at load.
  */
 
-export const TABLE_VERSION = 1;
+export const TABLE_VERSION = 2;
 
 /** Index into `RouteTable.scopes`; -1 means none. */
 export type ScopeId = number;
