@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import { measureBuild, measureBundle, outDir, root } from "./build.ts";
@@ -12,6 +12,7 @@ import { measureStream } from "./stream.ts";
 /**
  * `npm run bench`: every benchmark, BENCHMARKS.md and bench/results.json.
  * `npm run bench -- --quick`: a reduced run (< 1 minute) that writes bench/out/ only.
+ * `npm run bench -- --report-only`: BENCHMARKS.md again from bench/results.json.
  * Either way the results are printed as one JSON line, last.
  */
 export interface Plan {
@@ -86,6 +87,14 @@ function proxyKeys(p: ProxyFigures) {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  if (argv.includes("--report-only")) {
+    // Re-render BENCHMARKS.md from the last full run's figures (after editing report.ts).
+    const saved = JSON.parse(readFileSync(join(root, "bench", "results.json"), "utf8")) as Parameters<typeof renderReport>[0];
+    const { markdown, svg } = renderReport(saved);
+    writeFileSync(join(root, "BENCHMARKS.md"), markdown);
+    writeFileSync(join(root, "bench", "match.svg"), svg);
+    return 0;
+  }
   const p = plan(argv.includes("--quick"));
   const started = performance.now();
   const step = (name: string) => console.error(`[bench] ${name} (${((performance.now() - started) / 1000).toFixed(1)} s)`);

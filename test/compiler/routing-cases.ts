@@ -195,3 +195,20 @@ export const shippedCases: RoutingCase[] = [
   { name: "unknown host", host: "nope.example.org", path: "/com.example.User/Login", expect: "UNIMPLEMENTED" },
   { name: "not a gRPC path", host: "foo.example.com", path: "/index.html", expect: "UNIMPLEMENTED" },
 ];
+
+/** GRPCRouteWeight: 70/30 with a weight-0 third backend; 500 samples, ±5%, none on v3. */
+export const weightManifests = `${infra}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: weighted-backends, namespace: ${NS}}
+spec:
+  parentRefs: [{name: same-namespace}]
+  rules:
+  - backendRefs:
+    - {name: grpc-infra-backend-v1, port: 8080, weight: 70}
+    - {name: grpc-infra-backend-v2, port: 8080, weight: 30}
+    - {name: grpc-infra-backend-v3, port: 8080, weight: 0}
+`;
+export const weightShares: Record<string, number> = { "grpc-infra-backend-v1": 0.7, "grpc-infra-backend-v2": 0.3, "grpc-infra-backend-v3": 0 };
+export const weightPath = `/${SVC}/Echo`;

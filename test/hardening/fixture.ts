@@ -4,6 +4,7 @@
  */
 import { compileRoutes, demoService } from "../fixtures/demo-routes.ts";
 import type { RouteTable } from "../../src/table/types.ts";
+import { edgeGateway, originService } from "../fixtures/manifests.ts";
 
 export { demoService };
 export const caseHeader = "x-case";
@@ -26,29 +27,12 @@ function quote(v: string): string {
 
 /** The manifests: one Gateway, one Service per backend, one GRPCRoute per entry of `routes`. */
 export function hardeningManifests(routes: Record<string, RouteSpec>): string {
-  const docs = [
-    `apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: edge}
-spec:
-  gatewayClassName: grpcroute-edge
-  listeners: [{name: http, port: 80, protocol: HTTP}]`,
-  ];
+  const docs = [edgeGateway()];
   const services = new Map<string, { url: string; protocol?: string }>();
   for (const route of Object.values(routes)) {
     for (const c of Object.values(route.cases)) for (const b of c.backends) services.set(b.name, { url: b.url, ...(b.protocol ? { protocol: b.protocol } : {}) });
   }
-  for (const [name, s] of services) {
-    docs.push(`apiVersion: v1
-kind: Service
-metadata:
-  name: ${name}
-  annotations:
-    grpcroute-edge.dev/origin: ${quote(s.url)}${s.protocol ? `\n    grpcroute-edge.dev/protocol: ${s.protocol}` : ""}
-spec:
-  type: ClusterIP
-  ports: [{port: 80}]`);
-  }
+  for (const [name, s] of services) docs.push(originService(name, s.url, s.protocol === undefined ? {} : { protocol: s.protocol }));
   for (const [routeName, route] of Object.entries(routes)) {
     const notes = Object.entries(route.annotations ?? {}).map(([k, v]) => `\n    ${k}: ${quote(v)}`).join("");
     const rules = Object.entries(route.cases).map(

@@ -28,6 +28,8 @@ import { compileRoutes, demoService } from "../fixtures/demo-routes.ts";
 import { startOrigin, type RunningOrigin } from "../harness/origins.ts";
 import { compatibilityDate, startWorker, type RunningWorker } from "../harness/worker.ts";
 import { fdCount, heapUsedAfterGc, MiB, mib, rssBytes, workerdDescendants } from "./proc.ts";
+import { prng } from "../../bench/generate.ts";
+import { edgeGateway, originService } from "../fixtures/manifests.ts";
 
 const soak = process.env.SOAK === "1";
 const N = soak ? 20_000 : 2_000;
@@ -76,17 +78,6 @@ const warmUnary = soak ? N : 512;
 const warmStreams = soak ? M : 16;
 const nodeHeapGrowthBound = 32 * MiB;
 
-/** mulberry32: a small seeded PRNG, so a failing workload can be replayed exactly. */
-function prng(s: number): () => number {
-  let a = s >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type TransportKind = "grpc-web" | "connect";
 type Unary =
@@ -154,26 +145,11 @@ beforeAll(async () => {
   [heavy, light] = await Promise.all([startOrigin("heavy"), startOrigin("light")]);
   const before = new Set(workerdDescendants());
   worker = await startWorker(
-    compileRoutes(`apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: edge}
-spec:
-  gatewayClassName: grpcroute-edge
-  listeners: [{name: http, port: 80, protocol: HTTP}]
+    compileRoutes(`${edgeGateway()}
 ---
-apiVersion: v1
-kind: Service
-metadata:
-  name: heavy
-  annotations: {grpcroute-edge.dev/origin: "${heavy.url}"}
-spec: {type: ClusterIP, ports: [{port: 80}]}
+${originService("heavy", heavy.url)}
 ---
-apiVersion: v1
-kind: Service
-metadata:
-  name: light
-  annotations: {grpcroute-edge.dev/origin: "${light.url}"}
-spec: {type: ClusterIP, ports: [{port: 80}]}
+${originService("light", light.url)}
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: GRPCRoute

@@ -14,25 +14,16 @@ import { describe, expect, test } from "vitest";
 import { compile } from "../../src/compiler/compile.ts";
 import { loadSources } from "../../src/compiler/load.ts";
 import { compileRoutes } from "../fixtures/demo-routes.ts";
+import { edgeGateway, originService } from "../fixtures/manifests.ts";
 
 const file = "routes/injected.yaml";
 
 /** A gateway, a service and a route whose filter sits at `level`; the value is on line `valueLine`. */
 function manifest(kind: "RequestHeaderModifier" | "ResponseHeaderModifier", action: "set" | "add", level: "rule" | "backendRef", yamlValue: string): { text: string; valueLine: number; valueCol: number } {
   const key = kind === "RequestHeaderModifier" ? "requestHeaderModifier" : "responseHeaderModifier";
-  const head = `apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: edge}
-spec:
-  gatewayClassName: grpcroute-edge
-  listeners: [{name: http, port: 80, protocol: HTTP}]
+  const head = `${edgeGateway()}
 ---
-apiVersion: v1
-kind: Service
-metadata:
-  name: svc
-  annotations: {grpcroute-edge.dev/origin: "https://svc.example.net"}
-spec: {type: ClusterIP, ports: [{port: 80}]}
+${originService("svc", "https://svc.example.net")}
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: GRPCRoute

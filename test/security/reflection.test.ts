@@ -16,36 +16,13 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { compileRoutes } from "../fixtures/demo-routes.ts";
-import { startOrigin, type RunningOrigin } from "../harness/origins.ts";
 import { grpcWebCall } from "../harness/raw-call.ts";
-import { startWorker, type RunningWorker } from "../harness/worker.ts";
+import { stage, type Stage } from "../harness/stage.ts";
 import { emptyGrpcWebBody, frames, header, rawRequest } from "./raw-http.ts";
 
 const v1 = "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo";
 const v1alpha = "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo";
 const unimplemented = "12";
-
-interface Stage {
-  worker: RunningWorker;
-  origins: Map<string, RunningOrigin>;
-  close(): Promise<void>;
-}
-
-/** `yaml` in workerd, every named backend redirected by ORIGINS to its own real origin. */
-async function stage(yaml: string, backends: string[]): Promise<Stage> {
-  const origins = new Map(await Promise.all(backends.map(async (b) => [b, await startOrigin(b)] as const)));
-  const overrides = Object.fromEntries([...origins].map(([b, o]) => [b, o.url]));
-  const worker = await startWorker(compileRoutes(yaml), { vars: { ORIGINS: JSON.stringify(overrides) } });
-  return {
-    worker,
-    origins,
-    async close() {
-      await worker.dispose();
-      await Promise.all([...origins.values()].map((o) => o.close()));
-    },
-  };
-}
 
 /** Runs `call` and returns the backends whose origin saw a request meanwhile, with the paths. */
 async function reached<T>(s: Stage, call: () => Promise<T>): Promise<{ answer: T; hits: { backend: string; procedure: string }[] }> {

@@ -6,34 +6,11 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { shippedCases, suites, type RoutingCase } from "../compiler/routing-cases.ts";
-import { compileRoutes } from "../fixtures/demo-routes.ts";
-import { startOrigin, type RunningOrigin } from "../harness/origins.ts";
+import { shippedCases, suites, weightManifests, weightPath, weightShares, type RoutingCase } from "../compiler/routing-cases.ts";
 import { grpcWebCall } from "../harness/raw-call.ts";
-import { startWorker, type RunningWorker } from "../harness/worker.ts";
+import { stage, type Stage } from "../harness/stage.ts";
 
 const codes: Record<string, string> = { UNIMPLEMENTED: "12", UNAVAILABLE: "14" };
-
-interface Stage {
-  worker: RunningWorker;
-  origins: Map<string, RunningOrigin>;
-  close(): Promise<void>;
-}
-
-/** The routes in workerd, every named backend redirected to its own real origin. */
-async function stage(yaml: string, backends: string[]): Promise<Stage> {
-  const origins = new Map(await Promise.all(backends.map(async (b) => [b, await startOrigin(b)] as const)));
-  const overrides = Object.fromEntries([...origins].map(([b, o]) => [b, o.url]));
-  const worker = await startWorker(compileRoutes(yaml), { vars: { ORIGINS: JSON.stringify(overrides) } });
-  return {
-    worker,
-    origins,
-    async close() {
-      await worker.dispose();
-      await Promise.all([...origins.values()].map((o) => o.close()));
-    },
-  };
-}
 
 function callsOf(s: Stage): Map<string, number> {
   return new Map([...s.origins].map(([b, o]) => [b, o.calls.length]));
@@ -88,22 +65,9 @@ describe("shipped routes/ through the worker", () => {
 });
 
 describe("GRPCRouteWeight through the worker", () => {
-  const yaml = `${suites[0]!.manifests.split("---\napiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute")[0]}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: GRPCRoute
-metadata: {name: weighted-backends, namespace: gateway-conformance-infra}
-spec:
-  parentRefs: [{name: same-namespace}]
-  rules:
-  - backendRefs:
-    - {name: grpc-infra-backend-v1, port: 8080, weight: 70}
-    - {name: grpc-infra-backend-v2, port: 8080, weight: 30}
-    - {name: grpc-infra-backend-v3, port: 8080, weight: 0}
-`;
   let s: Stage;
   beforeAll(async () => {
-    s = await stage(yaml, ["grpc-infra-backend-v1", "grpc-infra-backend-v2", "grpc-infra-backend-v3"]);
+    s = await stage(weightManifests, Object.keys(weightShares));
   });
   afterAll(() => s?.close());
 
@@ -115,14 +79,15 @@ spec:
       Array.from({ length: concurrency }, async () => {
         while (next < n) {
           next++;
-          await grpcWebCall(s.worker.url, "gw", "/gateway_api_conformance.echo_basic.grpcecho.GrpcEcho/Echo");
+          await grpcWebCall(s.worker.url, "gw", weightPath);
         }
       }),
     );
     const count = (b: string) => s.origins.get(b)!.calls.length;
-    expect(count("grpc-infra-backend-v1") + count("grpc-infra-backend-v2")).toBe(n);
-    expect(Math.abs(count("grpc-infra-backend-v1") / n - 0.7)).toBeLessThanOrEqual(0.05);
-    expect(Math.abs(count("grpc-infra-backend-v2") / n - 0.3)).toBeLessThanOrEqual(0.05);
-    expect(count("grpc-infra-backend-v3")).toBe(0);
+    expect([...s.origins.keys()].reduce((sum, b) => sum + count(b), 0)).toBe(n);
+    for (const [backend, share] of Object.entries(weightShares)) {
+      if (share === 0) expect(count(backend)).toBe(0);
+      else expect(Math.abs(count(backend) / n - share)).toBeLessThanOrEqual(0.05);
+    }
   });
 });
