@@ -1,6 +1,6 @@
 /** One chunk's worth of relaying: bytes of whole envelopes to pass on, and the final envelope if it arrived. */
 export interface Split {
-  /** Views into the chunks as received (no copies): only whole envelopes, in order. */
+  /** Only whole envelopes, in order: views into the chunks, or one buffer per pieced envelope. */
   pass: Uint8Array[];
   /** The final envelope, collected whole so it can be checked before it is relayed. */
   final?: { flags: number; data: Uint8Array };
@@ -8,8 +8,9 @@ export interface Split {
 
 /**
  * Follows the envelopes (`flags(1) length(4, BE) data`) of a response body chunk by chunk
- * and hands back the bytes of every complete envelope as views of the chunks themselves,
- * so relaying costs no copy and no re-encoding. An envelope cut across chunks is held
+ * and hands back the bytes of every complete envelope: views of the chunks themselves
+ * when envelopes arrive whole (no copy), one joined buffer when an envelope came in pieces
+ * (one write instead of many; workerd hands a large message over in ~4 KiB chunks). An envelope cut across chunks is held
  * until its last byte arrives: the client never sees half a message followed by an
  * appended status, which would corrupt its framing.
  */
@@ -84,8 +85,12 @@ export class FrameSplitter {
   /** An envelope ended at `end`: pass on what was held of it and this chunk's part. */
   private complete(chunk: Uint8Array, start: number, end: number, pass: Uint8Array[]): void {
     if (this.held.length > 0) {
-      pass.push(...this.held);
+      // An envelope that came in many pieces leaves as one: a copy of one message costs
+      // less than handing workerd a write per piece.
+      this.held.push(chunk.subarray(start, end));
+      pass.push(concat(this.held));
       this.held = [];
+      return;
     }
     const last = pass[pass.length - 1];
     // Consecutive envelopes in one chunk become one view.
@@ -93,4 +98,16 @@ export class FrameSplitter {
       pass[pass.length - 1] = chunk.subarray(last.byteOffset - chunk.byteOffset, end);
     } else pass.push(chunk.subarray(start, end));
   }
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  let size = 0;
+  for (const p of parts) size += p.length;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
