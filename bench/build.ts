@@ -119,10 +119,14 @@ async function wranglerDryRun(table: RouteTable, rules: number): Promise<NonNull
     maxBuffer: 16 << 20,
   });
   const reported = `${stdout}\n${stderr}`.match(/Total Upload:[^\n]*/)?.[0] ?? "";
-  const file = readdirSync(dist).find((f) => f.endsWith(".js"))!;
-  const code = readFileSync(join(dist, file));
+  // Every module wrangler uploads: the script and the table, a Text module beside it.
+  const modules = readdirSync(dist).filter((f) => f.endsWith(".js") || f.endsWith(".txt")).map((f) => readFileSync(join(dist, f)));
   rmSync(dir, { recursive: true, force: true });
-  return { bytes: code.length, gzip_bytes: gzipSync(code).length, reported };
+  return {
+    bytes: modules.reduce((n, m) => n + m.length, 0),
+    gzip_bytes: modules.reduce((n, m) => n + gzipSync(m).length, 0),
+    reported,
+  };
 }
 
 export async function main(argv: string[]): Promise<number> {
