@@ -1,15 +1,14 @@
 import type { Backend, Filters, Mirror, RouteTable } from "../table/types.ts";
 import { buildListenerScopes, fillScope, seedsFor, type CandidateInfo, type Seed } from "./build-scopes.ts";
-import { byCodeUnit, formatPath, objectLabel, sortDiagnostics, type Diagnostic } from "./diagnostics.ts";
+import { byCodeUnit, formatPath, sortDiagnostics, type Diagnostic } from "./diagnostics.ts";
 import { indexResources, key, type ResourceIndex } from "./index-resources.ts";
-import type { Filter, GRPCRouteDoc, Resource } from "./model.ts";
-import { resolveParents, type ParentResolution } from "./resolve-parents.ts";
-import { resolveRef, serviceFallback, type ResolvedRef } from "./resolve-backends.ts";
+import type { Filter, Resource } from "./model.ts";
+import { serviceFallback, type ResolvedRef } from "./resolve-backends.ts";
+import { prepareRoute, type ResolvedRule, type RouteWork } from "./prepare-route.ts";
 import { reportShadowing } from "./shadowing.ts";
 import { condition, type RouteStatus } from "./status.ts";
 import { headerOps, isEmptyFilters, TableBuilder } from "./table-builder.ts";
 import { findServiceCycles, meshAliases } from "./mesh.ts";
-import { routePolicy, type RoutePolicy } from "./route-policy.ts";
 
 export interface CompileResult {
   table: RouteTable;
@@ -19,23 +18,6 @@ export interface CompileResult {
   candidates: CandidateInfo[];
   /** `namespace/name` → resolved backendRefs per rule, for `explain`. */
   resolved: Map<string, ResolvedRule[]>;
-}
-
-export interface ResolvedRule {
-  refs: (ResolvedRef & { weight: number })[];
-}
-
-interface RouteWork {
-  route: GRPCRouteDoc;
-  label: string;
-  parents: ParentResolution[];
-  /** Services this route is parented to: refs to them mean their own origin. */
-  ownServices: Set<string>;
-  rules: ResolvedRule[];
-  mirrors: ResolvedRef[][][];
-  ruleIds: number[];
-  /** Linkerd retry/timeout annotations, copied onto every rule. */
-  policy: RoutePolicy;
 }
 
 /**
@@ -157,44 +139,6 @@ export function compile(resources: readonly Resource[]): CompileResult {
   const statuses = work.map((w) => statusOf(w, chained));
   const resolved = new Map(work.map((w) => [key(w.route.metadata.namespace, w.route.metadata.name), w.rules]));
   return { table: b.table, diagnostics: sortDiagnostics(diagnostics), statuses, candidates: info, resolved };
-}
-
-function prepareRoute(route: GRPCRouteDoc, index: ResourceIndex, diagnostics: Diagnostic[]): RouteWork {
-  const label = objectLabel("GRPCRoute", route.metadata.namespace, route.metadata.name);
-  const parents = resolveParents(route, index, diagnostics);
-  const ownServices = new Set(
-    parents.flatMap((p) => p.attachments.flatMap((a) => (a.kind === "service" ? [a.service] : []))),
-  );
-  const mirrorsOf = (filters: readonly Filter[], base: (string | number)[]): ResolvedRef[] =>
-    filters.flatMap((f, fi) =>
-      f.type === "RequestMirror"
-        ? [resolveRef(route, f.requestMirror.backendRef, [...base, "filters", fi, "requestMirror", "backendRef"], index, diagnostics)]
-        : [],
-    );
-  const rules: ResolvedRule[] = [];
-  const mirrors: ResolvedRef[][][] = [];
-  route.spec.rules.forEach((rule, ri) => {
-    const base = ["spec", "rules", ri];
-    rules.push({
-      refs: rule.backendRefs.map((ref, bi) => {
-        const path = [...base, "backendRefs", bi];
-        if (ref.weight === 0) {
-          diagnostics.push({
-            severity: "warning",
-            pos: route.locate([...path, "weight"]),
-            object: label,
-            path: formatPath([...path, "weight"]),
-            message: `backend ${ref.name} has weight 0 and never receives traffic`,
-            fix: "give it a weight above 0, or remove the backendRef",
-          });
-          return { name: ref.name, namespace: ref.namespace, port: ref.port ?? 0, weight: 0 };
-        }
-        return { ...resolveRef(route, ref, path, index, diagnostics), weight: ref.weight };
-      }),
-    });
-    mirrors.push([mirrorsOf(rule.filters, base), ...rule.backendRefs.map((ref, bi) => mirrorsOf(ref.filters, [...base, "backendRefs", bi]))]);
-  });
-  return { route, label, parents, ownServices, rules, mirrors, ruleIds: [], policy: routePolicy(route, label, diagnostics) };
 }
 
 function filtersOf(

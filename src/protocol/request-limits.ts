@@ -1,4 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
+import type { ClientProtocol } from "./detect.ts";
 
 /**
  * Streaming checks on a request body on its way to the origin, never buffering it:
@@ -99,4 +100,27 @@ export function createByteLimit(maxMessageBytes: number, onError: BodyErrorSink)
       controller.enqueue(chunk);
     },
   });
+}
+
+/** The checks a client's request body passes through on its way out, streaming. */
+export function requestBodyGuard(client: ClientProtocol, max: number, onError: (e: ConnectError) => void): TransformStream<Uint8Array, Uint8Array> {
+  switch (client.kind) {
+    case "connect-unary":
+      return createByteLimit(max, onError);
+    case "connect-stream":
+      return createEnvelopeGuard(max, Code.InvalidArgument, onError);
+    case "grpc-web":
+      return createEnvelopeGuard(max, Code.Internal, onError);
+  }
+}
+
+/** requestBodyGuard's checks on a body read whole; throws the ConnectError. */
+export function checkRequestBody(client: ClientProtocol, bytes: Uint8Array, max: number): void {
+  if (client.kind === "connect-unary") {
+    if (bytes.length > max) throw messageTooLarge(bytes.length, max);
+    return;
+  }
+  const checker = new EnvelopeChecker(max, client.kind === "grpc-web" ? Code.Internal : Code.InvalidArgument);
+  checker.push(bytes);
+  checker.end();
 }

@@ -1,0 +1,155 @@
+import { Code, ConnectError } from "../protocol/edge-error.ts";
+import { headerContentLength } from "../protocol/headers.ts";
+import type { Origin, OriginProtocol } from "../table/types.ts";
+import { deadlineError } from "./deadline-signal.ts";
+import type { ForwardCall } from "./forward.ts";
+import { headersTimeoutError, IdleWatch, isEdgeTimeout, readWithin, withIdleTimeout } from "./idle.ts";
+import { startMirrors, type UpstreamBody } from "./mirror.ts";
+import { resolveOrigin } from "./origins.ts";
+import { replayMaxBytes, type ReplayableBody } from "./replay.ts";
+import { upstreamRequestHeaders } from "./request-headers.ts";
+import type { ForwardDecision } from "./retry.ts";
+import { translatedBody, translatedMethod } from "./translate.ts";
+import { callOrigin, familyOf } from "./upstream.ts";
+
+/** How one attempt ended: an answer, or an error (`unsent`: nothing of the request left the edge). */
+export type Outcome =
+  | { kind: "response"; res: Response; target: OriginProtocol; translate: boolean; watch?: IdleWatch | undefined }
+  | { kind: "error"; error: ConnectError; unsent: boolean };
+
+/** One request to one origin; the response's body is watched for STREAM_IDLE_TIMEOUT_MS. */
+export async function attempt(
+  call: ForwardCall,
+  decision: ForwardDecision,
+  origin: Origin,
+  replay: ReplayableBody | null,
+  first: boolean,
+  bodyError: () => ConnectError | undefined,
+  onIdle: (error: ConnectError) => void,
+): Promise<Outcome> {
+  const { client, request, url, timer } = call;
+  const limits = call.config.limits;
+  const target = origin.protocol ?? familyOf(client.kind);
+  const translate = target !== familyOf(client.kind);
+  const headers = upstreamRequestHeaders(client, target, request, url, decision.filters, timer);
+  const keepQuery = !translate && client.kind === "connect-unary" && client.get;
+  const pathAndQuery = call.procedure.path + (keepQuery ? url.search : "");
+  const method = translate ? translatedMethod : request.method;
+  const clientBody = replay?.attempt() ?? null;
+  const asStream = clientBody instanceof Uint8Array ? bytesStream(clientBody) : clientBody;
+  const upstreamBody: UpstreamBody = translate ? await translatedBody(client, request, url, asStream) : clientBody;
+  // The body fetch() reads, counted: a connection that failed before taking a byte sent nothing.
+  const sent = countedBody(upstreamBody);
+  const mirrorOrigins = first
+    ? decision.mirrors.map((m) => {
+        const o = resolveOrigin(m.backend, call.config.origins);
+        // A mirror speaking neither protocol of this call is skipped, not sent a wrong one.
+        return o !== null && (o.protocol === undefined || o.protocol === target) ? o : null;
+      })
+    : [];
+  const body = startMirrors(
+    mirrorOrigins,
+    sent.body,
+    (o, copy) => callOrigin(o, call.env, pathAndQuery, url, { method, headers: new Headers(headers), body: copy }),
+    call.waitUntil,
+  );
+  const controller = new AbortController();
+  const abortOnDeadline = (): void => controller.abort(deadlineError());
+  if (timer.signal?.aborted) abortOnDeadline();
+  timer.signal?.addEventListener("abort", abortOnDeadline, { once: true });
+  let headersTimedOut = false;
+  const headersTimer = setTimeout(() => {
+    headersTimedOut = true;
+    controller.abort(headersTimeoutError(limits.originHeadersTimeoutMs));
+  }, limits.originHeadersTimeoutMs);
+  let res: Response;
+  try {
+    res = await callOrigin(origin, call.env, pathAndQuery, url, { method, headers, body, redirect: "manual", signal: controller.signal });
+  } catch (reason) {
+    if (timer.expired()) return { kind: "error", error: deadlineError(), unsent: false };
+    const fromBody = bodyError();
+    if (fromBody !== undefined) return { kind: "error", error: fromBody, unsent: false };
+    if (headersTimedOut) return { kind: "error", error: headersTimeoutError(limits.originHeadersTimeoutMs), unsent: false };
+    // workerd reads one chunk of the body ahead while it connects; a connection that
+    // failed before fetch() read again (refused) sent nothing, one reset later may have.
+    const unsent = sent.taken() <= 1;
+    console.error(`grpcroute-edge: origin for ${label(decision)} is unreachable (${unsent ? "nothing sent" : "request partly sent"}): ${describe(reason)}`);
+    return { kind: "error", error: new ConnectError(`origin for ${label(decision)} is unreachable`, Code.Unavailable), unsent };
+  } finally {
+    clearTimeout(headersTimer);
+  }
+  // A body that failed its checks may still have drawn an answer to its truncated
+  // frames; the caller's real problem is its request.
+  const fromBody = bodyError();
+  if (fromBody !== undefined) {
+    res.body?.cancel().catch(() => undefined);
+    return { kind: "error", error: fromBody, unsent: false };
+  }
+  // STREAM_IDLE_TIMEOUT_MS, watched as cheaply as each path allows: a framed body relayed
+  // by the edge reports its chunks to one timer; a small Connect unary body is read whole
+  // against a timer; only translated bodies get a watching stream of their own.
+  let watch: IdleWatch | undefined;
+  if (res.body !== null) {
+    const ms = limits.streamIdleTimeoutMs;
+    const idle = (e: ConnectError): void => {
+      onIdle(e);
+      controller.abort(e);
+    };
+    const length = Number(res.headers.get(headerContentLength) ?? Number.NaN);
+    if (!translate && client.kind === "connect-unary" && Number.isInteger(length) && length <= replayMaxBytes) {
+      try {
+        const bytes = await readWithin(res, ms, idle);
+        res = new Response(bytes, { status: res.status, statusText: res.statusText, headers: res.headers });
+      } catch (reason) {
+        if (timer.expired()) return { kind: "error", error: deadlineError(), unsent: false };
+        console.error(`grpcroute-edge: origin response for ${label(decision)} broke: ${describe(reason)}`);
+        return { kind: "error", error: isEdgeTimeout(reason) ? reason : new ConnectError("origin stream broke", Code.Unavailable), unsent: false };
+      }
+    } else if (translate || client.kind === "connect-unary") {
+      res = new Response(withIdleTimeout(res.body, ms, idle), { status: res.status, statusText: res.statusText, headers: res.headers });
+    } else watch = new IdleWatch(ms, idle);
+  }
+  return { kind: "response", res, target, translate, watch };
+}
+
+/** Whole bytes as a stream, for the translators that read one. */
+function bytesStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(c) {
+      if (bytes.length > 0) c.enqueue(bytes);
+      c.close();
+    },
+  });
+}
+
+/** The body as fetch() will read it, noting whether it took anything. */
+function countedBody(body: UpstreamBody): { body: UpstreamBody; taken(): number } {
+  let taken = 0;
+  // Whole bytes go out as a plain buffer (with a Content-Length, no JS stream). Whether the
+  // origin read them before the connection failed cannot be told: workerd takes a small
+  // body in one piece while it connects (see README "Retries", SECURITY.md).
+  if (body === null || body instanceof Uint8Array) return { body, taken: () => 0 };
+  const reader = body.getReader();
+  const counted = new ReadableStream<Uint8Array>(
+    {
+      async pull(c) {
+        // Any read counts, even one that finds the end: the request may have gone out.
+        taken++;
+        const next = await reader.read();
+        if (next.done) c.close();
+        else c.enqueue(next.value);
+      },
+      cancel: (reason) => reader.cancel(reason),
+    },
+    { highWaterMark: 0 },
+  );
+  return { body: counted, taken: () => taken };
+}
+
+export function label(decision: ForwardDecision): string {
+  return `backend ${decision.backend.name}.${decision.backend.namespace}`;
+}
+
+export function describe(reason: unknown): string {
+  return reason instanceof Error ? reason.message : String(reason);
+}
