@@ -1,5 +1,3 @@
-import { readFileSync, readdirSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compile } from "../../src/compiler/compile.ts";
 import { loadSources } from "../../src/compiler/load.ts";
@@ -8,6 +6,7 @@ import type { RouteTable } from "../../src/table/types.ts";
 import { createMatcher } from "../../src/runtime/matcher.ts";
 import type { Decision } from "../../src/runtime/types.ts";
 import { cryptoRandom } from "../../src/worker/random.ts";
+import { shippedRouteFiles } from "../fixtures/manifests.ts";
 import { shippedCases, suites, weightManifests, weightPath, weightShares, type RoutingCase } from "./routing-cases.ts";
 
 function compileYaml(files: { file: string; text: string }[]) {
@@ -43,12 +42,7 @@ for (const [way, load] of ways) {
     }
 
     describe("shipped routes/", () => {
-      const dir = join(import.meta.dirname, "../../routes");
-      const files = readdirSync(dir)
-        .filter((f) => f.endsWith(".yaml"))
-        .sort()
-        .map((f) => ({ file: `routes/${f}`, text: readFileSync(join(dir, f), "utf8") }));
-      const result = compileYaml(files);
+      const result = compileYaml(shippedRouteFiles());
       const table = load(result.table);
       for (const c of shippedCases) it(c.name, () => expect(outcome(route(table, c))).toBe(c.expect));
 

@@ -13,12 +13,11 @@
  * The status alone proves nothing (an origin without reflection answers UNIMPLEMENTED
  * too), so each case counts the calls every origin received.
  */
-import { readFileSync, readdirSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { grpcWebCall } from "../harness/raw-call.ts";
 import { stage, type Stage } from "../harness/stage.ts";
 import { emptyGrpcWebBody, frames, header, rawRequest } from "./raw-http.ts";
+import { shippedRoutesYaml } from "../fixtures/manifests.ts";
 
 const v1 = "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo";
 const v1alpha = "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo";
@@ -33,12 +32,7 @@ async function reached<T>(s: Stage, call: () => Promise<T>): Promise<{ answer: T
 }
 
 describe("shipped routes/", () => {
-  const dir = join(import.meta.dirname, "../../routes");
-  const yaml = readdirSync(dir)
-    .filter((f) => f.endsWith(".yaml"))
-    .sort()
-    .map((f) => readFileSync(join(dir, f), "utf8"))
-    .join("\n---\n");
+  const yaml = shippedRoutesYaml();
   let s: Stage;
   beforeAll(async () => {
     s = await stage(yaml, ["foo-svc", "bar-svc", "bar-svc-canary", "smiley", "smiley2"]);

@@ -3,12 +3,11 @@
  * through the worker in workerd: each backend is a real connect-node origin, and the
  * test asserts which origin received the call, or which status the edge answered.
  */
-import { readFileSync, readdirSync } from "node:fs";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { shippedCases, suites, weightManifests, weightPath, weightShares, type RoutingCase } from "../compiler/routing-cases.ts";
 import { grpcWebCall } from "../harness/raw-call.ts";
 import { stage, type Stage } from "../harness/stage.ts";
+import { shippedRoutesYaml } from "../fixtures/manifests.ts";
 
 const codes: Record<string, string> = { UNIMPLEMENTED: "12", UNAVAILABLE: "14" };
 
@@ -41,12 +40,7 @@ for (const suite of suites) {
 }
 
 describe("shipped routes/ through the worker", () => {
-  const dir = join(import.meta.dirname, "../../routes");
-  const yaml = readdirSync(dir)
-    .filter((f) => f.endsWith(".yaml"))
-    .sort()
-    .map((f) => readFileSync(join(dir, f), "utf8"))
-    .join("\n---\n");
+  const yaml = shippedRoutesYaml();
   let s: Stage;
   beforeAll(async () => {
     s = await stage(yaml, ["foo-svc", "bar-svc", "bar-svc-canary", "smiley", "smiley2"]);
