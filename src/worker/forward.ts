@@ -44,10 +44,11 @@ const firstHeaderWaitMs = 1000;
 /**
  * Forward a call to its origin, with mirrors copied off the request body. In the client's
  * own protocol bodies stream both ways (protocols.md §6.4 "Same protocol"); to an origin
- * that speaks the other protocol the call is translated. The request body is checked as
- * it streams (MAX_MESSAGE_BYTES, truncated envelopes) and kept up to 64 KiB, so a call
- * that never reached its origin, or got a status the route retries, can be sent again
- * (see retry.ts). Throws ConnectError for anything the caller must answer as an error.
+ * that speaks the other protocol the call is translated. A small request body arrives
+ * whole (client-body.ts) and is checked at once; a larger one is checked as it streams
+ * (MAX_MESSAGE_BYTES, truncated envelopes) and kept up to 64 KiB. Either way a call that
+ * never reached its origin, or got a status the route retries, can be sent again (see
+ * retry.ts). Throws ConnectError for anything the caller must answer as an error.
  */
 export async function forward(call: ForwardCall): Promise<Response> {
   const { client, timer } = call;
