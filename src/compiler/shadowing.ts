@@ -1,6 +1,7 @@
 import type { Candidate, RouteTable } from "../table/types.ts";
 import type { CandidateInfo } from "./build-scopes.ts";
 import { formatPath, objectLabel, type Diagnostic } from "./diagnostics.ts";
+import { serviceName } from "./precedence.ts";
 
 /** Bounds the pairwise check on huge scopes; a warning is a courtesy, compile time is a promise. */
 const MAX_COMPARISONS = 256;
@@ -58,7 +59,7 @@ function coveringWinner(
   const me = info[id]!;
   const scope = table.scopes[me.scope]!;
   const method = me.seed.match?.method;
-  const svc = method?.service?.replace(/^\./, "") ?? "";
+  const svc = serviceName(method?.service);
   const m = method?.method ?? "";
   const lists: (number[] | undefined)[] = [scope.rest];
   if (svc !== "" && m !== "") lists.push(scope.exact[`/${svc}/${m}`]);
@@ -93,5 +94,5 @@ function headersCover(y: Candidate, x: Candidate): boolean {
 function sameMethodMatch(a: CandidateInfo, b: CandidateInfo): boolean {
   const ma = a.seed.match?.method;
   const mb = b.seed.match?.method;
-  return (ma?.service?.replace(/^\./, "") ?? "") === (mb?.service?.replace(/^\./, "") ?? "") && (ma?.method ?? "") === (mb?.method ?? "");
+  return serviceName(ma?.service) === serviceName(mb?.service) && (ma?.method ?? "") === (mb?.method ?? "");
 }

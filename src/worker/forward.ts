@@ -11,8 +11,8 @@ import { isEdgeTimeout } from "./idle.ts";
 import { replayableBody, wholeBody, type ReplayableBody } from "./replay.ts";
 import { relayResponse } from "./respond.ts";
 import { peekStatus, redraw, retryPolicy, type ForwardDecision } from "./retry.ts";
-import { decodeTextBody as decodeTextStream } from "./text-body.ts";
-import { decodeTextBody as decodeTextBytes } from "../protocol/grpc-web/text-codec.ts";
+import { decodeTextBody } from "./text-body.ts";
+import { decodeTextBytes } from "../protocol/grpc-web/text-codec.ts";
 import { translatedResponse } from "./translate.ts";
 import { attempt, describe, label } from "./attempt.ts";
 
@@ -53,7 +53,7 @@ const firstHeaderWaitMs = 1000;
 export async function forward(call: ForwardCall): Promise<Response> {
   const { client, timer } = call;
   const textMode = client.kind === "grpc-web" && client.text;
-  const text = textMode && call.body !== null ? decodeTextStream(call.body) : undefined;
+  const text = textMode && call.body !== null ? decodeTextBody(call.body) : undefined;
   let guardError: ConnectError | undefined;
   const onGuard = (e: ConnectError): void => void (guardError ??= e);
   const bodyError = (): ConnectError | undefined => text?.error() ?? guardError;

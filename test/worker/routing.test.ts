@@ -65,23 +65,32 @@ describe("GRPCRouteWeight through the worker", () => {
   });
   afterAll(() => s?.close());
 
+  // ±5% on 500 draws is 2.4 standard deviations for a 70/30 split: a correct router misses
+  // it about once in 70 batches, which is why the conformance harness retries the check
+  // (up to 10 times). Up to 3 batches here; the weight-0 backend must get nothing in any.
   test("500 calls land within ±5% of 70/30, none on the weight-0 backend", async () => {
     const n = 500;
     const concurrency = 10;
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (next < n) {
-          next++;
-          await grpcWebCall(s.worker.url, "gw", weightPath);
-        }
-      }),
-    );
     const count = (b: string) => s.origins.get(b)!.calls.length;
-    expect([...s.origins.keys()].reduce((sum, b) => sum + count(b), 0)).toBe(n);
-    for (const [backend, share] of Object.entries(weightShares)) {
-      if (share === 0) expect(count(backend)).toBe(0);
-      else expect(Math.abs(count(backend) / n - share)).toBeLessThanOrEqual(0.05);
+    let within = false;
+    for (let batch = 0; batch < 3 && !within; batch++) {
+      const before = new Map([...s.origins.keys()].map((b) => [b, count(b)]));
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          while (next < n) {
+            next++;
+            await grpcWebCall(s.worker.url, "gw", weightPath);
+          }
+        }),
+      );
+      const got = (b: string) => count(b) - before.get(b)!;
+      expect([...s.origins.keys()].reduce((sum, b) => sum + got(b), 0)).toBe(n);
+      within = Object.entries(weightShares).every(([backend, share]) =>
+        share === 0 ? true : Math.abs(got(backend) / n - share) <= 0.05,
+      );
+      for (const [backend, share] of Object.entries(weightShares)) if (share === 0) expect(got(backend)).toBe(0);
     }
+    expect(within, "three batches of 500 missed 70/30 ± 5%").toBe(true);
   });
 });

@@ -44,7 +44,7 @@ export function createTextDecodeStream(onError?: (error: ConnectError) => void):
 }
 
 /** Decode a whole text body at once (one that was read completely), with the stream's rules. */
-export function decodeTextBody(body: Uint8Array): Uint8Array {
+export function decodeTextBytes(body: Uint8Array): Uint8Array {
   const text = ascii.decode(body).replace(whitespace, "");
   if (text.length % 4 !== 0) throw new ConnectError("invalid gRPC-web text body: base64 length is not a multiple of 4", Code.Internal);
   return text.length === 0 ? new Uint8Array(0) : decodeQuanta(text);
