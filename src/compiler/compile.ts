@@ -1,14 +1,14 @@
 import type { Backend, Filters, Mirror, RouteTable } from "../table/types.ts";
-import { buildListenerScopes, fillScope, seedsFor, type CandidateInfo, type Seed } from "./build-scopes.ts";
+import { buildListenerScopes, fillScope, seedsFor, type CandidateInfo, type Seed } from "./rank/scopes.ts";
 import { byCodeUnit, formatPath, sortDiagnostics, type Diagnostic } from "./diagnostics.ts";
-import { indexResources, key, type ResourceIndex } from "./index-resources.ts";
+import { indexResources, key, type ResourceIndex } from "./resolve/index-resources.ts";
 import type { Filter, Resource } from "./model.ts";
-import { serviceFallback, type ResolvedRef } from "./resolve-backends.ts";
-import { prepareRoute, type ResolvedRule, type RouteWork } from "./prepare-route.ts";
-import { reportShadowing } from "./shadowing.ts";
+import { serviceFallback, type ResolvedRef } from "./resolve/backends.ts";
+import { prepareRoute, type ResolvedRule, type RouteWork } from "./resolve/prepare-route.ts";
+import { reportShadowing } from "./rank/shadowing.ts";
 import { condition, type RouteStatus } from "./status.ts";
-import { headerOps, isEmptyFilters, TableBuilder } from "./table-builder.ts";
-import { findServiceCycles, meshAliases } from "./mesh.ts";
+import { headerOps, isEmptyFilters, TableBuilder } from "./emit/table-builder.ts";
+import { findServiceCycles, meshAliases } from "./resolve/mesh.ts";
 
 export interface CompileResult {
   table: RouteTable;
