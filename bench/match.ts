@@ -1,6 +1,6 @@
 import { RegExpRouter } from "hono/router/reg-exp-router";
-import { compile } from "../src/compiler/compile.ts";
-import { loadSources } from "../src/compiler/load.ts";
+import { compile } from "../src/compiler/index.ts";
+import { loadSources } from "../src/compiler/index.ts";
 import { createMatcher, type Matcher } from "../src/runtime/matcher.ts";
 import { createLinearMatcher } from "../test/reference/linear-matcher.ts";
 import { compiledSet } from "./build.ts";

@@ -5,7 +5,7 @@
  * ALLOWED_ORIGINS lets through CORS.
  */
 import { join } from "node:path";
-import { formatDiagnostic } from "../src/compiler/diagnostics.ts";
+import { formatDiagnostic } from "../src/compiler/index.ts";
 import { compilePaths } from "../src/cli/pipeline.ts";
 import { startWorker, type RunningWorker } from "../src/cli/workerd.ts";
 import { startPage, type RunningPage } from "./page.ts";

@@ -1,5 +1,5 @@
-import { formatDiagnostic } from "../compiler/diagnostics.ts";
-import type { RouteStatus } from "../compiler/status.ts";
+import { formatDiagnostic } from "../compiler/index.ts";
+import type { RouteStatus } from "../compiler/index.ts";
 import type { PipelineResult } from "./pipeline.ts";
 
 /** `check --format json`: diagnostics and statuses, for CI annotations and other tools. */

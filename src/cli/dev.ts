@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { formatDiagnostic } from "../compiler/diagnostics.ts";
+import { formatDiagnostic } from "../compiler/index.ts";
 import { compilePaths } from "./pipeline.ts";
 import { UsageError } from "./usage.ts";
 import { startWorker } from "./workerd.ts";

@@ -1,5 +1,5 @@
-import type { CandidateInfo } from "../compiler/build-scopes.ts";
-import { describeKey } from "../compiler/precedence.ts";
+import type { CandidateInfo } from "../compiler/index.ts";
+import { describeKey } from "../compiler/index.ts";
 import type { Origin, RouteTable } from "../table/types.ts";
 import { createMatcher, type Matcher } from "../runtime/matcher.ts";
 import type { RouteRequest } from "../runtime/types.ts";

@@ -5,7 +5,7 @@ import { checkJson, checkText } from "./check.ts";
 import { explainJsonLines, explainText, parseHeaderFlags } from "./explain.ts";
 import { createExplainer } from "./explain-request.ts";
 import { compilePaths } from "./pipeline.ts";
-import { formatDiagnostic } from "../compiler/diagnostics.ts";
+import { formatDiagnostic } from "../compiler/index.ts";
 import { serializeTable } from "../table/codec.ts";
 import { USAGE, UsageError } from "./usage.ts";
 

@@ -1,6 +1,6 @@
-import { compile, type CompileResult } from "../compiler/compile.ts";
-import { sortDiagnostics, type Diagnostic } from "../compiler/diagnostics.ts";
-import { loadSources, readInputs, type Input } from "../compiler/load.ts";
+import { compile, type CompileResult } from "../compiler/index.ts";
+import { sortDiagnostics, type Diagnostic } from "../compiler/index.ts";
+import { loadSources, readInputs, type Input } from "../compiler/index.ts";
 import { UsageError } from "./usage.ts";
 
 export interface PipelineResult extends CompileResult {

@@ -5,7 +5,7 @@ import type { ClientProtocol } from "./detect.ts";
 const grpcWeb: ClientProtocol = { kind: "grpc-web", text: false, responseText: false, codec: "proto" };
 const connect: ClientProtocol = { kind: "connect-unary", get: false, codec: "proto" };
 
-test("grpc-timeout: units, 8-digit limit (protocols.md §6.5)", () => {
+test("grpc-timeout: units, 8-digit limit (docs/edge.md)", () => {
   expect(parseDeadline(grpcWeb, new Headers({ "grpc-timeout": "1S" }), 0).at).toBe(1000);
   expect(parseDeadline(grpcWeb, new Headers({ "grpc-timeout": "123456789m" }), 0).error?.code).toBe(3);
   expect(parseDeadline(grpcWeb, new Headers(), 0)).toEqual({});

@@ -17,7 +17,7 @@ export interface Deadline {
 const noMaxTimeout = Number.MAX_SAFE_INTEGER;
 
 /**
- * Read the deadline header of the client's protocol (protocols.md §1.6, §2.1):
+ * Read the deadline header of the client's protocol (`grpc-timeout`, https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-WEB.md; `connect-timeout-ms`, https://connectrpc.com/docs/protocol):
  * `grpc-timeout` is at most 8 digits and a unit, `connect-timeout-ms` at most 10 digits.
  */
 export function parseDeadline(client: ClientProtocol, headers: Headers, now: number): Deadline {

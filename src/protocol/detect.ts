@@ -22,18 +22,18 @@ export type ClientProtocol =
       kind: "grpc-web";
       /** The request body is base64 text (`application/grpc-web-text`). */
       text: boolean;
-      /** Answer in text mode: the request was text or Accept asks for it (protocols.md §1.2). */
+      /** Answer in text mode: the request was text or Accept asks for it (the gRPC-web protocol (https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-WEB.md)). */
       responseText: boolean;
       codec: Codec;
     }
   | { kind: "connect-unary"; get: boolean; codec: Codec }
   | { kind: "connect-stream"; codec: Codec };
 
-/** What a request is, per protocols.md §6.1 (first match wins). */
+/** What a request is, per docs/edge.md (first match wins). */
 export type Detected =
   | { kind: "preflight" }
   | ClientProtocol
-  /** Native gRPC (HTTP/2 + trailers): a Worker cannot carry it (protocols.md §3.4). */
+  /** Native gRPC (HTTP/2 + trailers): a Worker cannot carry it (the Workers runtime (https://developers.cloudflare.com/workers/runtime-apis/fetch/)). */
   | { kind: "grpc" }
   /** Not forwardable; `looksLike` picks the protocol its error is written in. */
   | { kind: "unknown"; looksLike: "grpc-web" | "connect"; reason: string };
@@ -43,7 +43,7 @@ const methodGet = "GET";
 const methodPost = "POST";
 const headerAccessControlRequestMethod = "access-control-request-method";
 
-/** Classify a request by method, content type and query (protocols.md §6.1). */
+/** Classify a request by method, content type and query (docs/edge.md). */
 export function detectProtocol(method: string, headers: Headers, url: URL): Detected {
   if (method === methodOptions && headers.has(headerOrigin) && headers.has(headerAccessControlRequestMethod)) {
     return { kind: "preflight" };

@@ -8,14 +8,14 @@ import { grpcErrorResponse } from "./grpc/error.ts";
 /**
  * Every error the edge produces is a `ConnectError` with a gRPC `Code`; this module is
  * the one place it becomes a wire response, in the protocol the caller speaks
- * (protocols.md §6.3). Never HTML, never a bare HTTP error for gRPC-web.
+ * (docs/edge.md). Never HTML, never a bare HTTP error for gRPC-web.
  */
 export { Code, ConnectError };
 
 /** Who an error is written for: any classified request but a preflight. */
 export type ErrorTarget = Exclude<Detected, { kind: "preflight" }>;
 
-/** HTTP 415 for a content type nobody here speaks, as Connect servers answer (§2.1). */
+/** HTTP 415 for a content type nobody here speaks, as Connect servers answer (https://connectrpc.com/docs/protocol#unary-request). */
 const statusUnsupportedMediaType = 415;
 
 /** Write `error` in the protocol of `target`. */

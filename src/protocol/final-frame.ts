@@ -25,8 +25,8 @@ export interface FinalFrameOptions {
 /**
  * Relay an origin's enveloped response as it arrives (never buffered, so server streams
  * stay incremental) and make sure it ends with a status: an origin that stops without its
- * final envelope, or whose stream breaks, gets one appended (protocols.md §4 item 5,
- * §6.4 "Same protocol"). Data envelopes pass as the very bytes received (whole envelopes
+ * final envelope, or whose stream breaks, gets one appended (docs/edge.md,
+ * "Same protocol"). Data envelopes pass as the very bytes received (whole envelopes
  * only, see FrameSplitter), so compressed messages pass untouched and nothing is copied;
  * only the final envelope is checked and re-encoded.
  */

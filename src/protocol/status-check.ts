@@ -20,7 +20,7 @@ export function invalidGrpcStatus(value: string | null): ConnectError | undefine
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /**
- * The problem with an uncompressed gRPC-web trailer frame's contents (protocols.md §1.4):
+ * The problem with an uncompressed gRPC-web trailer frame's contents (the gRPC-web protocol (https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-WEB.md)):
  * not a header block (a non-empty line without `name:`, or not UTF-8), no `grpc-status`
  * (and no `grpc-status-details-bin`), or a status that is not 0..16.
  */
@@ -51,7 +51,7 @@ const codeNames = new Set([
   "data_loss", "unauthenticated",
 ]);
 
-/** The problem with an uncompressed Connect EndStreamResponse (protocols.md §2.4). */
+/** The problem with an uncompressed Connect EndStreamResponse (the Connect protocol (https://connectrpc.com/docs/protocol)). */
 export function invalidEndStream(data: Uint8Array): ConnectError | undefined {
   let parsed: unknown;
   try {

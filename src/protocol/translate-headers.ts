@@ -10,7 +10,7 @@ const protocolVersion1 = "1";
 const xGrpcWeb1 = "1";
 
 /**
- * Rewrite a Connect request's protocol headers for a gRPC-web origin (protocols.md §6.4
+ * Rewrite a Connect request's protocol headers for a gRPC-web origin (docs/edge.md
  * "Connect unary → gRPC-web upstream"): binary framing, no compression either way.
  */
 export function connectToGrpcWebHeaders(headers: Headers, codec: Codec): void {
@@ -21,8 +21,8 @@ export function connectToGrpcWebHeaders(headers: Headers, codec: Codec): void {
 }
 
 /**
- * Rewrite a gRPC-web request's protocol headers for a Connect unary origin (protocols.md
- * §6.4 "gRPC-web → Connect unary upstream"): drop `x-grpc-web` and `grpc-*`, add
+ * Rewrite a gRPC-web request's protocol headers for a Connect unary origin (docs/edge.md,
+ * "gRPC-web → Connect unary upstream"): drop `x-grpc-web` and `grpc-*`, add
  * `connect-protocol-version: 1`.
  */
 export function grpcWebToConnectHeaders(headers: Headers, codec: Codec): void {

@@ -2,7 +2,7 @@ import type { ConnectError } from "@connectrpc/connect";
 
 /**
  * A finished unary call in protocol-neutral form: what translation between gRPC-web and
- * Connect carries from one side to the other (protocols.md §6.4).
+ * Connect carries from one side to the other (docs/edge.md).
  */
 export interface UnaryResult {
   /** Leading metadata, protocol headers removed. */

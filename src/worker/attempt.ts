@@ -1,8 +1,8 @@
-import { Code, ConnectError } from "../protocol/edge-error.ts";
-import { headerContentLength } from "../protocol/headers.ts";
+import { Code, ConnectError } from "../protocol/index.ts";
+import { headerContentLength } from "../protocol/index.ts";
 import type { Origin, OriginProtocol } from "../table/types.ts";
 import { deadlineError } from "./deadline-signal.ts";
-import type { ForwardCall } from "./forward.ts";
+import type { ForwardCall } from "./call.ts";
 import { headersTimeoutError, IdleWatch, isEdgeTimeout, readWithin, withIdleTimeout } from "./idle.ts";
 import { startMirrors, type UpstreamBody } from "./mirror.ts";
 import { resolveOrigin } from "./origins.ts";

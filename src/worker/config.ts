@@ -1,4 +1,4 @@
-import { Code, ConnectError } from "../protocol/edge-error.ts";
+import { Code, ConnectError } from "../protocol/index.ts";
 import type { EdgeEnv } from "./env.ts";
 import { parseOriginOverrides, type OriginOverrides } from "./origins.ts";
 

@@ -1,5 +1,5 @@
-import { cors } from "@connectrpc/connect";
-import { headerOrigin, headerVary } from "../protocol/headers.ts";
+import { cors } from "../protocol/index.ts";
+import { headerOrigin, headerVary } from "../protocol/index.ts";
 import type { CorsConfig } from "./config.ts";
 
 const headerAllowOrigin = "access-control-allow-origin";
@@ -10,7 +10,7 @@ const headerExposeHeaders = "access-control-expose-headers";
 const headerMaxAge = "access-control-max-age";
 const headerRequestHeaders = "access-control-request-headers";
 
-/** Chrome caps preflight caching at 2 h, Firefox at 24 h (protocols.md §1.10). */
+/** Chrome caps preflight caching at 2 h, Firefox at 24 h (the Fetch standard's CORS protocol (https://fetch.spec.whatwg.org/#http-cors-protocol)). */
 const maxAgeSeconds = "7200";
 const preflightVary = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers";
 const allowedMethods = [...cors.allowedMethods, "OPTIONS"].join(", ");
@@ -25,7 +25,7 @@ function allowOrigin(config: CorsConfig, origin: string | null): string | null {
 }
 
 /**
- * Answer a preflight at the edge, never touching an origin (protocols.md §1.10, §4 item 1):
+ * Answer a preflight at the edge, never touching an origin (the Fetch standard's CORS protocol, https://fetch.spec.whatwg.org/#http-cors-protocol):
  * the protocols' headers plus whatever the browser asks for, POST and GET, cached 2 h.
  * A disallowed origin gets a 204 without CORS headers, which the browser refuses.
  */
@@ -46,7 +46,7 @@ export function preflightResponse(config: CorsConfig, request: Headers): Respons
 /**
  * Decorate an actual response for an allowed origin: the status headers gRPC-web reads
  * (connect-es `cors.exposedHeaders`) and every header the response carries, so metadata,
- * trailers-only statuses and Connect `trailer-*` headers are visible to JS (§4 item 2).
+ * trailers-only statuses and Connect `trailer-*` headers are visible to JS.
  * The origin's own `access-control-*` headers are dropped first: the edge's policy is the
  * only one, or an origin answering `*` would open every response to every site.
  */

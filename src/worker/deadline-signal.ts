@@ -1,4 +1,4 @@
-import { Code, ConnectError } from "../protocol/edge-error.ts";
+import { Code, ConnectError } from "../protocol/index.ts";
 
 /** The edge's clock on one call: fires an AbortSignal when the client's deadline passes. */
 export interface CallTimer {
@@ -10,7 +10,7 @@ export interface CallTimer {
 }
 
 /**
- * Enforce a deadline at the edge (protocols.md §4 item 16): the origin fetch and its
+ * Enforce a deadline at the edge (docs/edge.md): the origin fetch and its
  * response stream are aborted when it passes, and the caller gets DEADLINE_EXCEEDED.
  */
 export function startCallTimer(deadlineAt: number | undefined): CallTimer {

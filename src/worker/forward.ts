@@ -1,49 +1,22 @@
-import type { ClientProtocol } from "../protocol/detect.ts";
-import { Code, ConnectError } from "../protocol/edge-error.ts";
-import type { Procedure } from "../protocol/procedure.ts";
-import { checkRequestBody, requestBodyGuard } from "../protocol/request-limits.ts";
-import type { Random } from "../runtime/types.ts";
-import type { Origin, RouteTable, Rule } from "../table/types.ts";
-import type { EdgeConfig } from "./config.ts";
-import { deadlineError, type CallTimer } from "./deadline-signal.ts";
-import type { EdgeEnv } from "./env.ts";
+import { Code, ConnectError } from "../protocol/index.ts";
+import { checkRequestBody, requestBodyGuard } from "../protocol/index.ts";
+import { deadlineError } from "./deadline-signal.ts";
 import { isEdgeTimeout } from "./idle.ts";
 import { replayableBody, wholeBody, type ReplayableBody } from "./replay.ts";
 import { relayResponse } from "./respond.ts";
-import { peekStatus, redraw, retryPolicy, type ForwardDecision } from "./retry.ts";
+import { peekStatus, redraw, retryPolicy } from "./retry.ts";
 import { decodeTextBody } from "./text-body.ts";
-import { decodeTextBytes } from "../protocol/grpc-web/text-codec.ts";
+import { decodeTextBytes } from "../protocol/index.ts";
 import { translatedResponse } from "./translate.ts";
 import { attempt, describe, label } from "./attempt.ts";
-
-/** Everything one forwarded call needs. */
-export interface ForwardCall {
-  client: ClientProtocol;
-  procedure: Procedure;
-  request: Request;
-  /** The request body to read instead of `request.body` (see drain.ts). */
-  body: ReadableStream<Uint8Array> | null;
-  /** The whole request body, when it was read up front (client-body.ts); `body` is null then. */
-  whole?: Uint8Array | undefined;
-  url: URL;
-  decision: ForwardDecision;
-  origin: Origin;
-  config: EdgeConfig;
-  env: EdgeEnv;
-  timer: CallTimer;
-  waitUntil(promise: Promise<unknown>): void;
-  /** The table and the decision's rule, for retries (another backend, the route's policy). */
-  table: RouteTable;
-  rule: Rule | undefined;
-  random: Random;
-}
+import type { ForwardCall } from "./call.ts";
 
 /** How long the edge waits for a request's first envelope header before calling the origin anyway. */
 const firstHeaderWaitMs = 1000;
 
 /**
  * Forward a call to its origin, with mirrors copied off the request body. In the client's
- * own protocol bodies stream both ways (protocols.md §6.4 "Same protocol"); to an origin
+ * own protocol bodies stream both ways (docs/edge.md "Same protocol"); to an origin
  * that speaks the other protocol the call is translated. A small request body arrives
  * whole (client-body.ts) and is checked at once; a larger one is checked as it streams
  * (MAX_MESSAGE_BYTES, truncated envelopes) and kept up to 64 KiB. Either way a call that

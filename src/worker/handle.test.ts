@@ -1,5 +1,5 @@
 /**
- * Internal errors never leak (issue #6, item 4): an exception the edge did not mean to
+ * Internal errors never leak: an exception the edge did not mean to
  * throw becomes a generic INTERNAL, and a bad var becomes INTERNAL naming the var, logged.
  * Runs handleRequest in Node with a matcher that throws.
  */

@@ -1,10 +1,10 @@
-import { checkConnectGetMessage } from "../protocol/connect/get.ts";
-import { detectProtocol, type Detected } from "../protocol/detect.ts";
-import { parseDeadline } from "../protocol/deadline.ts";
-import { Code, ConnectError, errorResponse, unforwardableError, type ErrorTarget } from "../protocol/edge-error.ts";
-import { headerContentLength, headerOrigin } from "../protocol/headers.ts";
-import { parseProcedure } from "../protocol/procedure.ts";
-import { messageTooLarge } from "../protocol/request-limits.ts";
+import { checkConnectGetMessage } from "../protocol/index.ts";
+import { detectProtocol, type Detected } from "../protocol/index.ts";
+import { parseDeadline } from "../protocol/index.ts";
+import { Code, ConnectError, errorResponse, unforwardableError, type ErrorTarget } from "../protocol/index.ts";
+import { headerContentLength, headerOrigin } from "../protocol/index.ts";
+import { parseProcedure } from "../protocol/index.ts";
+import { messageTooLarge } from "../protocol/index.ts";
 import type { Random, RouteRequest } from "../runtime/types.ts";
 import type { Matcher } from "../runtime/matcher.ts";
 import type { RejectCode } from "../table/types.ts";
@@ -46,7 +46,7 @@ function clientError(e: unknown): ConnectError {
 }
 
 /**
- * One request through the edge: classify (protocols.md §6.1), route with the matcher,
+ * One request through the edge: classify (docs/edge.md), route with the matcher,
  * pick the origin (with `ORIGINS` overrides), forward, and write every failure in the
  * caller's protocol. CORS and response filters apply to whatever comes back. Never
  * throws: a thrown exception would become workerd's HTML 500.

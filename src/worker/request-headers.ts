@@ -1,9 +1,9 @@
-import type { ClientProtocol } from "../protocol/detect.ts";
-import { deadlineHeader, formatConnectTimeout, formatGrpcTimeout } from "../protocol/deadline.ts";
-import { grpcWebContentType } from "../protocol/grpc-web/content-type.ts";
-import { acceptEncodingIdentity, headerAcceptEncoding } from "../protocol/grpc-web/headers.ts";
-import { headerAccept, headerContentType, stripHopByHop } from "../protocol/headers.ts";
-import { connectToGrpcWebHeaders, grpcWebToConnectHeaders } from "../protocol/translate-headers.ts";
+import type { ClientProtocol } from "../protocol/index.ts";
+import { deadlineHeader, formatConnectTimeout, formatGrpcTimeout } from "../protocol/index.ts";
+import { grpcWebContentType } from "../protocol/index.ts";
+import { acceptEncodingIdentity, headerAcceptEncoding } from "../protocol/index.ts";
+import { headerAccept, headerContentType, stripHopByHop } from "../protocol/index.ts";
+import { connectToGrpcWebHeaders, grpcWebToConnectHeaders } from "../protocol/index.ts";
 import type { Filters, OriginProtocol } from "../table/types.ts";
 import type { CallTimer } from "./deadline-signal.ts";
 import { applyRequestFilters } from "./filters.ts";
@@ -35,7 +35,7 @@ export function upstreamRequestHeaders(
     if (client.text) headers.set(headerContentType, grpcWebContentType(false, client.codec));
     // The origin answers binary whatever the client accepts; the edge re-encodes.
     if (client.responseText) headers.delete(headerAccept);
-    // Without a client preference, origins must not compress frames (protocols.md §1.7).
+    // Without a client preference, origins must not compress frames (the gRPC-web protocol (https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-WEB.md)).
     if (!request.headers.has(headerAcceptEncoding)) headers.set(headerAcceptEncoding, acceptEncodingIdentity);
   }
   const remaining = timer.remaining();

@@ -1,16 +1,16 @@
-import type { ConnectError } from "@connectrpc/connect";
-import { codeFromHttpStatus } from "@connectrpc/connect/protocol-grpc";
-import { Code, ConnectError as EdgeError } from "../protocol/edge-error.ts";
-import type { ClientProtocol } from "../protocol/detect.ts";
-import { connectStreamErrorResponse, connectUnaryErrorResponse } from "../protocol/connect/error.ts";
-import { contentTypeErrorJson, contentTypeStreamRegExp, contentTypeUnaryRegExp } from "../protocol/connect/content-type.ts";
-import { relayConnectStreamBody } from "../protocol/connect/response.ts";
-import { grpcWebContentType, parseContentType as parseGrpcWebContentType } from "../protocol/grpc-web/content-type.ts";
-import { grpcWebErrorResponse } from "../protocol/grpc-web/error.ts";
-import { headerGrpcStatus, headerStatusDetailsBin } from "../protocol/grpc-web/headers.ts";
-import { invalidGrpcStatus } from "../protocol/status-check.ts";
-import { relayGrpcWebBody } from "../protocol/grpc-web/response.ts";
-import { headerContentType, stripHopByHop } from "../protocol/headers.ts";
+import type { ConnectError } from "../protocol/index.ts";
+import { codeFromHttpStatus } from "../protocol/index.ts";
+import { Code, ConnectError as EdgeError } from "../protocol/index.ts";
+import type { ClientProtocol } from "../protocol/index.ts";
+import { connectStreamErrorResponse, connectUnaryErrorResponse } from "../protocol/index.ts";
+import { contentTypeErrorJson, contentTypeStreamRegExp, contentTypeUnaryRegExp } from "../protocol/index.ts";
+import { relayConnectStreamBody } from "../protocol/index.ts";
+import { grpcWebContentType, parseGrpcWebContentType } from "../protocol/index.ts";
+import { grpcWebErrorResponse } from "../protocol/index.ts";
+import { headerGrpcStatus, headerStatusDetailsBin } from "../protocol/index.ts";
+import { invalidGrpcStatus } from "../protocol/index.ts";
+import { relayGrpcWebBody } from "../protocol/index.ts";
+import { headerContentType, stripHopByHop } from "../protocol/index.ts";
 import type { IdleWatch } from "./idle.ts";
 
 /** Turns a failure of the origin's body stream into the caller's error. */
@@ -23,7 +23,7 @@ const statusOk = 200;
  * protocol answers stream through (framed ones relayed frame by frame, with a status
  * guaranteed at the end); anything else, such as an HTML 502 from a load balancer,
  * becomes an error in the client's protocol with the code from gRPC's HTTP→status
- * table (protocols.md §1.9), never the origin's page.
+ * table (gRPC's HTTP status mapping (https://github.com/grpc/grpc/blob/master/doc/http-grpc-status-mapping.md)), never the origin's page.
  */
 export function relayResponse(client: ClientProtocol, res: Response, failure: StreamFailure, watch?: IdleWatch): Response {
   const refuse = (make: () => Response): Response => {

@@ -1,9 +1,9 @@
-import { codeFromHttpStatus } from "@connectrpc/connect/protocol-grpc";
-import { Code } from "../protocol/edge-error.ts";
-import { contentTypeErrorJson } from "../protocol/connect/content-type.ts";
-import { parseContentType as parseGrpcWebContentType } from "../protocol/grpc-web/content-type.ts";
-import { headerGrpcStatus } from "../protocol/grpc-web/headers.ts";
-import { headerContentType } from "../protocol/headers.ts";
+import { codeFromHttpStatus } from "../protocol/index.ts";
+import { Code } from "../protocol/index.ts";
+import { contentTypeErrorJson } from "../protocol/index.ts";
+import { parseGrpcWebContentType } from "../protocol/index.ts";
+import { headerGrpcStatus } from "../protocol/index.ts";
+import { headerContentType } from "../protocol/index.ts";
 import type { Decision, PickedBackend, Random } from "../runtime/types.ts";
 import type { Backend, OriginProtocol, RouteTable, Rule } from "../table/types.ts";
 import type { OriginOverrides } from "./origins.ts";

@@ -1,5 +1,5 @@
-import type { ConnectError } from "@connectrpc/connect";
-import { createTextDecodeStream } from "../protocol/grpc-web/text-codec.ts";
+import type { ConnectError } from "../protocol/index.ts";
+import { createTextDecodeStream } from "../protocol/index.ts";
 
 /** A decoded text request body, remembering why decoding failed if it did. */
 export interface DecodedBody {

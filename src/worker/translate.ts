@@ -1,16 +1,16 @@
-import { encodeEnvelope } from "@connectrpc/connect/protocol";
-import { codeFromHttpStatus } from "@connectrpc/connect/protocol-grpc";
-import { connectRequestMessage, readConnectUnary, writeConnectUnary } from "../protocol/connect/unary.ts";
-import { connectStreamFromGrpcWeb } from "../protocol/connect/from-grpc-web.ts";
-import { connectContentType } from "../protocol/connect/content-type.ts";
-import { connectStreamErrorResponse } from "../protocol/connect/error.ts";
-import type { ClientProtocol } from "../protocol/detect.ts";
-import { Code, ConnectError } from "../protocol/edge-error.ts";
-import { parseContentType as parseGrpcWebContentType } from "../protocol/grpc-web/content-type.ts";
-import { headerGrpcStatus } from "../protocol/grpc-web/headers.ts";
-import { grpcWebRequestMessage, readGrpcWebUnary, writeGrpcWebUnary } from "../protocol/grpc-web/unary.ts";
-import { headerContentType } from "../protocol/headers.ts";
-import { metadataOnly } from "../protocol/unary.ts";
+import { encodeEnvelope } from "../protocol/index.ts";
+import { codeFromHttpStatus } from "../protocol/index.ts";
+import { connectRequestMessage, readConnectUnary, writeConnectUnary } from "../protocol/index.ts";
+import { connectStreamFromGrpcWeb } from "../protocol/index.ts";
+import { connectContentType } from "../protocol/index.ts";
+import { connectStreamErrorResponse } from "../protocol/index.ts";
+import type { ClientProtocol } from "../protocol/index.ts";
+import { Code, ConnectError } from "../protocol/index.ts";
+import { parseGrpcWebContentType } from "../protocol/index.ts";
+import { headerGrpcStatus } from "../protocol/index.ts";
+import { grpcWebRequestMessage, readGrpcWebUnary, writeGrpcWebUnary } from "../protocol/index.ts";
+import { headerContentType } from "../protocol/index.ts";
+import { metadataOnly } from "../protocol/index.ts";
 import type { UpstreamBody } from "./mirror.ts";
 import type { StreamFailure } from "./respond.ts";
 
@@ -19,7 +19,7 @@ const statusUnsupportedMediaType = 415;
 const methodPost = "POST";
 
 /**
- * The request body for an origin in the other protocol (protocols.md §6.4). Unary calls
+ * The request body for an origin in the other protocol (docs/edge.md). Unary calls
  * are read whole (one message by definition) and re-framed; a Connect stream keeps its
  * envelopes, which gRPC-web shares byte for byte.
  */

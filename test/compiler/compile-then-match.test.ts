@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { compile } from "../../src/compiler/compile.ts";
-import { loadSources } from "../../src/compiler/load.ts";
+import { compile } from "../../src/compiler/index.ts";
+import { loadSources } from "../../src/compiler/index.ts";
 import { parseTable, serializeTable } from "../../src/table/codec.ts";
 import type { RouteTable } from "../../src/table/types.ts";
 import { createMatcher } from "../../src/runtime/matcher.ts";

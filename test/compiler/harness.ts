@@ -1,7 +1,7 @@
-import { compile, type CompileResult } from "../../src/compiler/compile.ts";
-import type { Diagnostic } from "../../src/compiler/diagnostics.ts";
-import { formatDiagnostic } from "../../src/compiler/diagnostics.ts";
-import { loadSources } from "../../src/compiler/load.ts";
+import { compile, type CompileResult } from "../../src/compiler/index.ts";
+import type { Diagnostic } from "../../src/compiler/index.ts";
+import { formatDiagnostic } from "../../src/compiler/index.ts";
+import { loadSources } from "../../src/compiler/index.ts";
 import { createMatcher } from "../../src/runtime/matcher.ts";
 import type { Decision } from "../../src/runtime/types.ts";
 

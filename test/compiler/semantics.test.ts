@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { BASE, compileYaml, route } from "./harness.ts";
 
-describe("precedence across routes (spec §2.4)", () => {
+describe("precedence across routes (the Gateway API GRPCRoute guide (https://gateway-api.sigs.k8s.io/api-types/grpcroute/))", () => {
   it("an exact hostname beats a wildcard, which beats no hostname, whatever the methods", () => {
     const c = compileYaml(
       BASE +
@@ -77,7 +77,7 @@ describe("precedence across routes (spec §2.4)", () => {
   });
 });
 
-describe("match semantics (spec §2.5)", () => {
+describe("match semantics (the Gateway API GRPCRoute guide (https://gateway-api.sigs.k8s.io/api-types/grpcroute/))", () => {
   it("regexes are RE2 and match the whole service or method", () => {
     const c = compileYaml(
       BASE + route("r", `  rules: [{matches: [{method: {type: RegularExpression, method: "Get|List"}}], backendRefs: [{name: a, port: 80}]}]`),
@@ -128,7 +128,7 @@ describe("match semantics (spec §2.5)", () => {
   });
 });
 
-describe("backends (spec §2.7)", () => {
+describe("backends (the Gateway API GRPCRoute guide (https://gateway-api.sigs.k8s.io/api-types/grpcroute/))", () => {
   it("a rule without backendRefs answers UNIMPLEMENTED", () => {
     const c = compileYaml(BASE + route("r", "  rules: [{matches: [{method: {service: a.A}}]}]"));
     expect(c.outcome("h", "/a.A/M")).toBe("UNIMPLEMENTED");

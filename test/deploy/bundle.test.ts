@@ -22,9 +22,9 @@ const gzipBudget = 256 * 1024;
 
 /** Strings only the build-time side contains: src/compiler hints and the yaml package. */
 const buildTimeOnly = [
-  "did you mean", // src/compiler/validate-fields.ts hints
+  "did you mean", // src/compiler/validate/fields.ts hints
   "known fields here", // ditto
-  "LineCounter", // yaml's position tracker, used by src/compiler/load.ts
+  "LineCounter", // yaml's position tracker, used by src/compiler/load/load.ts
   "Implicit map keys need to be", // yaml parser error text
   "YAMLParseError",
 ];

@@ -16,8 +16,8 @@
  * matcher takes at n = 4,000, which happens around n = 20–30 and costs at most ~a second.
  */
 import { describe, expect, it } from "vitest";
-import { compile } from "../../src/compiler/compile.ts";
-import { loadSources } from "../../src/compiler/load.ts";
+import { compile } from "../../src/compiler/index.ts";
+import { loadSources } from "../../src/compiler/index.ts";
 import { createMatcher, type Matcher } from "../../src/runtime/matcher.ts";
 import { parseTable, serializeTable } from "../../src/table/codec.ts";
 

@@ -1,5 +1,5 @@
 /**
- * Bad requests (issue #6, item 1): each gets its status in the caller's protocol at once,
+ * Bad requests: each gets its status in the caller's protocol at once,
  * reaches no origin it should not, and never an HTML 500.
  */
 import { create, toBinary } from "@bufbuild/protobuf";

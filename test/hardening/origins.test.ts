@@ -1,5 +1,5 @@
 /**
- * Origins that fail (issue #6, item 2): each failure ends in a status in the caller's
+ * Origins that fail: each failure ends in a status in the caller's
  * protocol, within milliseconds, and a stream that already delivered messages keeps them.
  */
 import { create, toBinary } from "@bufbuild/protobuf";

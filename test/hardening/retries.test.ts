@@ -1,5 +1,5 @@
 /**
- * Retries (issue #6, item 3): a call that never reached its origin is sent once more to
+ * Retries: a call that never reached its origin is sent once more to
  * another backend of the rule; a call the origin may have seen is not; the route's
  * `retry.linkerd.io/grpc` statuses are retried; streams are never replayed.
  */

@@ -1,5 +1,5 @@
 /**
- * Load (issue #6): the worker in workerd against two real, weighted connect-node origins,
+ * Load: the worker in workerd against two real, weighted connect-node origins,
  * driven by real clients (@connectrpc/connect-node gRPC-web and Connect transports over
  * HTTP/1.1, mixed by a seeded draw):
  *

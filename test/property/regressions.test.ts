@@ -3,8 +3,8 @@
  * each, minimised, in the style of test/compiler/semantics.test.ts.
  */
 import { describe, expect, it } from "vitest";
-import { compile } from "../../src/compiler/compile.ts";
-import { loadSources } from "../../src/compiler/load.ts";
+import { compile } from "../../src/compiler/index.ts";
+import { loadSources } from "../../src/compiler/index.ts";
 import { createMatcher } from "../../src/runtime/matcher.ts";
 import { parseTable, serializeTable } from "../../src/table/codec.ts";
 import { BASE, compileYaml, route } from "../compiler/harness.ts";

@@ -8,9 +8,9 @@
  * A failure prints the seed, the YAML and the request; `SEED=n` replays one set.
  */
 import { describe, expect, it } from "vitest";
-import { compile } from "../../src/compiler/compile.ts";
-import { formatDiagnostic } from "../../src/compiler/diagnostics.ts";
-import { loadSources } from "../../src/compiler/load.ts";
+import { compile } from "../../src/compiler/index.ts";
+import { formatDiagnostic } from "../../src/compiler/index.ts";
+import { loadSources } from "../../src/compiler/index.ts";
 import { createMatcher, type Matcher } from "../../src/runtime/matcher.ts";
 import { parseTable, serializeTable } from "../../src/table/codec.ts";
 import { createLinearMatcher } from "../reference/linear-matcher.ts";

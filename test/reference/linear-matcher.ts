@@ -1,7 +1,7 @@
 import { RE2JS } from "re2js";
-import { indexResources } from "../../src/compiler/index-resources.ts";
-import type { GRPCRouteDoc, Resource, RouteMatch } from "../../src/compiler/model.ts";
-import { resolveParents } from "../../src/compiler/resolve-parents.ts";
+import { indexResources } from "../../src/compiler/index.ts";
+import type { GRPCRouteDoc, Resource, RouteMatch } from "../../src/compiler/index.ts";
+import { resolveParents } from "../../src/compiler/index.ts";
 
 /**
  * The spec, read straight: every (listener, hostname, rule, match) in one list sorted by

@@ -11,8 +11,8 @@
  * exit 1).
  */
 import { describe, expect, test } from "vitest";
-import { compile } from "../../src/compiler/compile.ts";
-import { loadSources } from "../../src/compiler/load.ts";
+import { compile } from "../../src/compiler/index.ts";
+import { loadSources } from "../../src/compiler/index.ts";
 import { compileRoutes } from "../fixtures/demo-routes.ts";
 import { edgeGateway, originService } from "../fixtures/manifests.ts";
 

@@ -1,5 +1,5 @@
 /**
- * Protocol translation at the edge (protocols.md §6.4) against origins declared to speak
+ * Protocol translation at the edge (docs/edge.md) against origins declared to speak
  * only one protocol: gRPC-web clients → Connect origin (unary), Connect clients (unary
  * POST, GET, streaming) → gRPC-web origin.
  */

@@ -1,5 +1,5 @@
 /**
- * Connect content types and GET query parameters (protocols.md §2.1–2.3), from connect-es.
+ * Connect content types and GET query parameters (the Connect protocol (https://connectrpc.com/docs/protocol)–2.3), from connect-es.
  */
 
 import { contentTypeStreamJson, contentTypeStreamProto, contentTypeUnaryJson, contentTypeUnaryProto } from "@connectrpc/connect/protocol-connect";
@@ -18,7 +18,7 @@ export const queryConnectV1 = "v1";
 export const queryEncoding = "encoding";
 export const queryMessage = "message";
 
-/** Connect error bodies are always JSON, whatever the codec (protocols.md §2.1). */
+/** Connect error bodies are always JSON, whatever the codec (the Connect protocol (https://connectrpc.com/docs/protocol)). */
 export const contentTypeErrorJson = "application/json";
 
 /** The content type of a Connect message in the given mode and codec. */

@@ -8,7 +8,7 @@ import { invalidGrpcStatus } from "../status-check.ts";
 import { endStreamFrame } from "./error.ts";
 
 /**
- * A Connect streaming body from a gRPC-web origin's body (protocols.md §6.4 "Connect
+ * A Connect streaming body from a gRPC-web origin's body (docs/edge.md "Connect
  * streaming → gRPC-web upstream"): data envelopes pass unchanged (same layout), the
  * 0x80 trailer frame becomes the 0x02 EndStreamResponse, one envelope at a time.
  * `statusHeaders` holds a trailers-only status when the origin sent one.

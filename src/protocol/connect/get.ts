@@ -5,7 +5,7 @@ import { messageTooLarge } from "../request-limits.ts";
 const base64Text = /^[A-Za-z0-9+/_-]*={0,2}$/;
 
 /**
- * Check a Connect unary GET's `message` before anything is forwarded (protocols.md §2.2):
+ * Check a Connect unary GET's `message` before anything is forwarded (the Connect protocol (https://connectrpc.com/docs/protocol)):
  * it must be present; with `base64=1` it must be base64 (URL-safe, or standard, padding
  * optional); otherwise it must be valid percent-encoded UTF-8. Anything else is
  * INVALID_ARGUMENT, as a Connect server answers; over `maxMessageBytes` decoded → RESOURCE_EXHAUSTED.

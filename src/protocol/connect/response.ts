@@ -10,7 +10,7 @@ const identity = (frame: Uint8Array): Uint8Array => frame;
 /**
  * The client-facing Connect streaming body: envelopes relayed as they arrive, always
  * ending with an EndStreamResponse (INTERNAL "missing EndStreamResponse" when the origin
- * stopped without one, protocols.md §6.4).
+ * stopped without one, docs/edge.md).
  */
 export function relayConnectStreamBody(
   upstream: ReadableStream<Uint8Array>,

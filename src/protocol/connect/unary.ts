@@ -14,7 +14,7 @@ const identity = "identity";
 /**
  * The request message of a Connect unary call: the POST body, or the GET `message`
  * query parameter (URL-safe base64 with `base64=1`, else percent-decoded UTF-8,
- * protocols.md §2.2). Compressed requests are refused: the edge does not recompress.
+ * the Connect protocol (https://connectrpc.com/docs/protocol)). Compressed requests are refused: the edge does not recompress.
  */
 export async function connectRequestMessage(request: Request, url: URL, body: ReadableStream<Uint8Array> | null): Promise<Uint8Array> {
   if (request.method === "GET") {

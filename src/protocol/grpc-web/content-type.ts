@@ -1,5 +1,5 @@
 /**
- * gRPC-web content types (protocols.md §1.2). Parsing reuses connect-es; the text
+ * gRPC-web content types (the gRPC-web protocol (https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-WEB.md)). Parsing reuses connect-es; the text
  * variants are the edge's own, since connect-es servers refuse them.
  */
 

@@ -7,7 +7,7 @@ import { headerGrpcMessage } from "./headers.ts";
 /**
  * `grpc-status`, `grpc-message` and (with details) `grpc-status-details-bin` for an
  * outcome: OK when `error` is undefined. `grpc-message` is percent-encoded minimally
- * (PROTOCOL-HTTP2.md, protocols.md §1.8), not with encodeURIComponent as connect-es does.
+ * (PROTOCOL-HTTP2.md, the gRPC-web protocol (https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-WEB.md)), not with encodeURIComponent as connect-es does.
  */
 export function grpcStatusHeaders(error: ConnectError | undefined, target: Headers = new Headers()): Headers {
   setTrailerStatus(target, error);
@@ -15,7 +15,7 @@ export function grpcStatusHeaders(error: ConnectError | undefined, target: Heade
   return target;
 }
 
-/** A gRPC-web trailer frame (flag 0x80, protocols.md §1.3–1.4) holding `trailer`. */
+/** A gRPC-web trailer frame (flag 0x80, the gRPC-web protocol (https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-WEB.md)–1.4) holding `trailer`. */
 export function trailerFrame(trailer: Headers): Uint8Array {
   return encodeEnvelope(trailerFlag, trailerSerialize(trailer));
 }
@@ -27,7 +27,7 @@ export function statusTrailerFrame(error: ConnectError | undefined): Uint8Array 
 
 /**
  * A trailers-only gRPC-web error: HTTP 200, the status in headers, empty body
- * (protocols.md §6.3). Clients must not be left to map HTTP statuses themselves (§1.9).
+ * (docs/edge.md). Clients must not be left to map HTTP statuses themselves, https://github.com/grpc/grpc/blob/master/doc/http-grpc-status-mapping.md.
  */
 export function grpcWebErrorResponse(error: ConnectError, contentType: string, headers: Headers = new Headers()): Response {
   grpcStatusHeaders(error, headers);

@@ -10,5 +10,5 @@ export {
   headerXUserAgent,
 } from "@connectrpc/connect/protocol-grpc-web";
 
-/** Without a client preference the origin must not compress frames (protocols.md §1.7). */
+/** Without a client preference the origin must not compress frames (the gRPC-web protocol (https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-WEB.md)). */
 export const acceptEncodingIdentity = "identity";

@@ -22,7 +22,7 @@ const identity = (frame: Uint8Array): Uint8Array => frame;
 /**
  * The client-facing gRPC-web body: frames relayed as they arrive, base64 per frame in
  * text mode, and always ending in a trailer frame (INTERNAL "missing status" when the
- * origin gave none, protocols.md §1.4).
+ * origin gave none, the gRPC-web protocol (https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-WEB.md)).
  */
 export function relayGrpcWebBody(upstream: ReadableStream<Uint8Array>, options: GrpcWebRelayOptions): ReadableStream<Uint8Array> {
   return ensureFinalFrame(upstream, {

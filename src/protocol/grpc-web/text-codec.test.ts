@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { createTextDecodeStream, encodeTextFrame } from "./text-codec.ts";
 
-/** Vectors from protocols.md §1.5 / §6.5. */
+/** Vectors from the gRPC-web protocol (https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-WEB.md). */
 const dataFrame = new Uint8Array([0, 0, 0, 0, 2, 8, 1]);
 const perFrame = "AAAAAAIIAQ==gAAAABBncnBjLXN0YXR1czogMA0K";
 const wholeBody = "AAAAAAIIAYAAAAAQZ3JwYy1zdGF0dXM6IDANCg==";

@@ -1,7 +1,7 @@
 import { Code, ConnectError } from "@connectrpc/connect";
 
 /**
- * gRPC-web text mode (protocols.md §1.5): the body is standard base64 with padding, and
+ * gRPC-web text mode (the gRPC-web protocol (https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-WEB.md)): the body is standard base64 with padding, and
  * padding may appear inside the stream wherever a sender flushed. connect-es and
  * connect-go origins refuse text, so the edge decodes requests and encodes responses.
  */
@@ -90,7 +90,7 @@ const asciiOut = new TextEncoder();
 const chunkSize = 0x8000;
 
 /**
- * Base64-encode one whole frame (Envelope style, protocols.md §1.5): every frame is its
+ * Base64-encode one whole frame (Envelope style, the gRPC-web protocol (https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-WEB.md)): every frame is its
  * own padded unit, which every text client decodes.
  */
 export function encodeTextFrame(frame: Uint8Array): Uint8Array {

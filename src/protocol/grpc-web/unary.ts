@@ -14,7 +14,7 @@ const compressedFlag = 0x01;
 
 /**
  * The one request message of a unary gRPC-web call. Zero or several messages →
- * UNIMPLEMENTED (conformance, protocols.md §1.3); compressed → UNIMPLEMENTED, since the
+ * UNIMPLEMENTED (conformance, the gRPC-web protocol (https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-WEB.md)); compressed → UNIMPLEMENTED, since the
  * edge does not recompress across protocols.
  */
 export async function grpcWebRequestMessage(body: ReadableStream<Uint8Array> | null): Promise<Uint8Array> {
@@ -100,7 +100,7 @@ function withoutProtocolMetadata(error: ConnectError): ConnectError {
 
 /**
  * Write a unary result as a gRPC-web response: data frame and trailer frame, or
- * trailers-only for an error (protocols.md §6.4 "Connect unary upstream").
+ * trailers-only for an error (docs/edge.md "Connect unary upstream").
  */
 export function writeGrpcWebUnary(result: UnaryResult, text: boolean, codec: "proto" | "json"): Response {
   const headers = new Headers(result.headers);

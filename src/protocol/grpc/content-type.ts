@@ -1,6 +1,6 @@
 /**
  * Native gRPC, only ever recognised to be refused: a Worker has no HTTP trailers
- * (protocols.md §3.4), so `application/grpc` can be neither received nor forwarded.
+ * (the Workers runtime (https://developers.cloudflare.com/workers/runtime-apis/fetch/)), so `application/grpc` can be neither received nor forwarded.
  */
 
 /** `application/grpc` and `application/grpc+<codec>`, parameters allowed. */

@@ -1,0 +1,33 @@
+import type { ClientProtocol } from "../protocol/index.ts";
+import type { Procedure } from "../protocol/index.ts";
+import type { Random } from "../runtime/types.ts";
+import type { Origin, RouteTable, Rule } from "../table/types.ts";
+import type { EdgeConfig } from "./config.ts";
+import type { CallTimer } from "./deadline-signal.ts";
+import type { EdgeEnv } from "./env.ts";
+import type { ForwardDecision } from "./retry.ts";
+
+/**
+ * One call on its way to an origin: what every attempt shares. Its own module, so that
+ * `forward` (which retries) and `attempt` (one try) both depend on it and not on each other.
+ */
+export interface ForwardCall {
+  client: ClientProtocol;
+  procedure: Procedure;
+  request: Request;
+  /** The request body to read instead of `request.body` (see drain.ts). */
+  body: ReadableStream<Uint8Array> | null;
+  /** The whole request body, when it was read up front (client-body.ts); `body` is null then. */
+  whole?: Uint8Array | undefined;
+  url: URL;
+  decision: ForwardDecision;
+  origin: Origin;
+  config: EdgeConfig;
+  env: EdgeEnv;
+  timer: CallTimer;
+  waitUntil(promise: Promise<unknown>): void;
+  /** The table and the decision's rule, for retries (another backend, the route's policy). */
+  table: RouteTable;
+  rule: Rule | undefined;
+  random: Random;
+}
