@@ -110,7 +110,10 @@ async function wranglerDryRun(table: RouteTable, rules: number): Promise<NonNull
   symlinkSync(join(root, "node_modules"), join(dir, "node_modules"));
   writeFileSync(join(dir, ".generated", "routes.json.txt"), serializeTable(table));
   const toml = readFileSync(join(root, "wrangler.toml"), "utf8").replace(/\[build\][\s\S]*?(?=\n\[)/, "");
-  writeFileSync(join(dir, "wrangler.toml"), toml.includes("compatibility_date") ? toml : `${toml}\ncompatibility_date = "${COMPATIBILITY_DATE}"\n`);
+  writeFileSync(
+    join(dir, "wrangler.toml"),
+    toml.includes("compatibility_date") ? toml : `${toml}\ncompatibility_date = "${COMPATIBILITY_DATE}"\n`,
+  );
   const dist = join(dir, "dist");
   const wrangler = join(root, "node_modules", ".bin", "wrangler");
   const { stdout, stderr } = await run(wrangler, ["deploy", "--dry-run", "--outdir", dist], {
@@ -120,7 +123,9 @@ async function wranglerDryRun(table: RouteTable, rules: number): Promise<NonNull
   });
   const reported = `${stdout}\n${stderr}`.match(/Total Upload:[^\n]*/)?.[0] ?? "";
   // Every module wrangler uploads: the script and the table, a Text module beside it.
-  const modules = readdirSync(dist).filter((f) => f.endsWith(".js") || f.endsWith(".txt")).map((f) => readFileSync(join(dist, f)));
+  const modules = readdirSync(dist)
+    .filter((f) => f.endsWith(".js") || f.endsWith(".txt"))
+    .map((f) => readFileSync(join(dist, f)));
   rmSync(dir, { recursive: true, force: true });
   return {
     bytes: modules.reduce((n, m) => n + m.length, 0),

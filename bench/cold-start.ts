@@ -31,7 +31,13 @@ export async function startFresh(script: string): Promise<{ ms: number; mf: Mini
   const url = await mf.ready;
   await new Promise<void>((resolve, reject) => {
     const req = request(
-      { host: url.hostname, port: url.port, method: "POST", path: "/bench.Nothing/Here", headers: { "content-type": "application/grpc-web+proto", "x-grpc-web": "1" } },
+      {
+        host: url.hostname,
+        port: url.port,
+        method: "POST",
+        path: "/bench.Nothing/Here",
+        headers: { "content-type": "application/grpc-web+proto", "x-grpc-web": "1" },
+      },
       (res) => {
         res.resume();
         res.on("end", resolve);
@@ -73,7 +79,10 @@ export async function measureColdStart(opts: { runs: number; large: number }): P
   // Warm the OS caches (workerd binary) once, uncounted.
   await (await startFresh(small)).mf.dispose();
   for (let i = 0; i < opts.runs; i++) {
-    const pair = [[small, s], [large, l]] as const;
+    const pair = [
+      [small, s],
+      [large, l],
+    ] as const;
     for (const [script, out] of i % 2 === 0 ? pair : [...pair].reverse()) {
       const { ms, mf } = await startFresh(script);
       out.push(ms);

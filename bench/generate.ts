@@ -72,13 +72,17 @@ export function generate(rules: number, seed = 1): Synthetic {
         mixHits.push({ host: requestHost, path: `/some.Svc/Solo${r}x${i}`, headers: {} });
       } else if (x < 0.9) {
         // Dots escaped, as a careful author writes them: `pkg1\.v1\.Rx3`.
-        lines.push(`  - matches: [{method: {type: RegularExpression, service: "${pkg.replace(".", "\\\\.")}\\\\.Rx${i}", method: "Get.*"}}]`);
+        lines.push(
+          `  - matches: [{method: {type: RegularExpression, service: "${pkg.replace(".", "\\\\.")}\\\\.Rx${i}", method: "Get.*"}}]`,
+        );
         mixHits.push({ host: requestHost, path: `/${pkg}.Rx${i}/GetThing`, headers: {} });
       } else {
         lines.push(`  - matches: [{method: {service: ${svc}, method: H${method}}, headers: [{name: ${HEADER}, value: t${i}}]}]`);
         mixHits.push({ host: requestHost, path: `/${svc}/H${method}`, headers: { [HEADER]: `t${i}` } });
       }
-      lines.push(`    backendRefs: [{name: backend${r % 50}, port: 443, weight: ${1 + (i % 3)}}, {name: backend${(r + 1) % 50}, port: 443}]`);
+      lines.push(
+        `    backendRefs: [{name: backend${r % 50}, port: 443, weight: ${1 + (i % 3)}}, {name: backend${(r + 1) % 50}, port: 443}]`,
+      );
     }
     parts.push(`apiVersion: gateway.networking.k8s.io/v1
 kind: GRPCRoute
@@ -97,7 +101,11 @@ spec: {type: ExternalName, externalName: b${b}.origin.test, ports: [{port: 443}]
   const misses: BenchRequest[] = [];
   for (let i = 0; i < 256; i++) {
     const r = Math.floor(rnd() * routes);
-    misses.push({ host: i % 2 === 0 ? `api${r}.example.com` : `nope${i}.example.org`, path: `/pkg${r}.v1.Missing/Nothing${i}`, headers: {} });
+    misses.push({
+      host: i % 2 === 0 ? `api${r}.example.com` : `nope${i}.example.org`,
+      path: `/pkg${r}.v1.Missing/Nothing${i}`,
+      headers: {},
+    });
   }
   return { yaml: parts.join("\n---\n"), exactHits, mixHits, misses, paths };
 }

@@ -29,11 +29,21 @@ export interface LoadResult {
 }
 
 /** One request; resolves with status, headers and whole body. */
-function once(agent: Agent, spec: LoadSpec): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+function once(
+  agent: Agent,
+  spec: LoadSpec,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
   const u = new URL(spec.url);
   return new Promise((resolve, reject) => {
     const req = request(
-      { agent, host: u.hostname, port: u.port, method: "POST", path: spec.path, headers: { ...spec.headers, "content-length": String(spec.body.length) } },
+      {
+        agent,
+        host: u.hostname,
+        port: u.port,
+        method: "POST",
+        path: spec.path,
+        headers: { ...spec.headers, "content-length": String(spec.body.length) },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));

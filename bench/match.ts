@@ -92,7 +92,9 @@ export function prepareMatch(rules: number, withPaths: boolean) {
     const hono = new RegExpRouter<number>();
     s.paths.forEach((p, i) => hono.add("POST", p, i));
     const table = compile(loadSources([{ file: "paths.yaml", text: pathOnlyYaml(s.paths) }]).resources).table;
-    const inputs = shuffled(s.paths, 4).slice(0, 4096).map((p) => fresh({ host: "h", path: p, headers: {} }));
+    const inputs = shuffled(s.paths, 4)
+      .slice(0, 4096)
+      .map((p) => fresh({ host: "h", path: p, headers: {} }));
     paths = { hono, ours: createMatcher(table), inputs };
   }
   return { rules, matcher, linear, exact, mix, miss, paths };
@@ -149,7 +151,10 @@ export function matchRow(rules: number, runs: MatchRun[]): MatchRow {
 export function runMatch(sizes: readonly number[], runs: number, ms: number, pathSizes: readonly number[] = sizes): MatchRow[] {
   return sizes.map((n) => {
     const p = prepareMatch(n, pathSizes.includes(n));
-    const row = matchRow(n, Array.from({ length: runs }, () => timeMatch(p, ms)));
+    const row = matchRow(
+      n,
+      Array.from({ length: runs }, () => timeMatch(p, ms)),
+    );
     console.error(describeRow(row));
     return row;
   });

@@ -37,14 +37,16 @@ export function plotSvg(series: readonly Series[], title: string): string {
   out.push(`<text x="${(m.l + w - m.r) / 2}" y="${h - 10}" text-anchor="middle">rules</text>`);
   series.forEach((s, i) => {
     const pts = s.points.filter((p) => p[1] > 0);
-    out.push(`<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${pts.map((p) => `${px(p[0]).toFixed(1)},${py(p[1]).toFixed(1)}`).join(" ")}"/>`);
+    out.push(
+      `<polyline fill="none" stroke="${s.color}" stroke-width="2" points="${pts.map((p) => `${px(p[0]).toFixed(1)},${py(p[1]).toFixed(1)}`).join(" ")}"/>`,
+    );
     for (const p of pts) out.push(`<circle cx="${px(p[0]).toFixed(1)}" cy="${py(p[1]).toFixed(1)}" r="3" fill="${s.color}"/>`);
     const ly = m.t + 10 + i * 18;
     out.push(`<line x1="${w - m.r + 12}" x2="${w - m.r + 32}" y1="${ly}" y2="${ly}" stroke="${s.color}" stroke-width="2"/>`);
     out.push(`<text x="${w - m.r + 38}" y="${ly + 4}">${esc(s.name)}</text>`);
   });
   out.push("</svg>");
-  return out.join("\n") + "\n";
+  return `${out.join("\n")}\n`;
 }
 
 function label(v: number): string {

@@ -116,7 +116,10 @@ export function echoSpec(url: string, protocol: Protocol, requests: number, conc
   const path = `/${DEMO_SERVICE}/Echo`;
   if (protocol === "connect") {
     return {
-      url, path, requests, concurrency,
+      url,
+      path,
+      requests,
+      concurrency,
       // Identity, as the gRPC-web side: otherwise workerd asks the origin for gzip on the pass-through.
       headers: { "content-type": "application/proto", "connect-protocol-version": "1" },
       body: msg,
@@ -126,17 +129,26 @@ export function echoSpec(url: string, protocol: Protocol, requests: number, conc
         const enc = h["content-encoding"];
         if (enc === "br") body = brotliDecompressSync(body);
         else if (enc === "gzip") body = gunzipSync(body);
-        if (status !== 200 || body.length < 1024) throw new Error(`Connect answer HTTP ${status}, ${body.length} bytes: ${body.subarray(0, 200).toString()}`);
+        if (status !== 200 || body.length < 1024)
+          throw new Error(`Connect answer HTTP ${status}, ${body.length} bytes: ${body.subarray(0, 200).toString()}`);
       },
     };
   }
   return {
-    url, path, requests, concurrency,
+    url,
+    path,
+    requests,
+    concurrency,
     headers: { "content-type": "application/grpc-web+proto", "x-grpc-web": "1" },
     body: frame(msg),
     check(status, headers, body) {
       const inHeaders = headers["grpc-status"];
-      if (status !== 200 || (inHeaders !== undefined && inHeaders !== "0") || body.length < 1024 || !TRAILER_OK.test(body.subarray(body.length - 64).toString("latin1"))) {
+      if (
+        status !== 200 ||
+        (inHeaders !== undefined && inHeaders !== "0") ||
+        body.length < 1024 ||
+        !TRAILER_OK.test(body.subarray(body.length - 64).toString("latin1"))
+      ) {
         throw new Error(`gRPC-web answer HTTP ${status}, grpc-status ${String(inHeaders)}, ${body.length} bytes`);
       }
     },
@@ -212,6 +224,18 @@ export async function main(argv: string[]): Promise<number> {
     return new Promise(() => undefined);
   }
   const f = await measureProxy({ requests: 2000, runs: 2, concurrency: 16, rules: Number(process.env.RULES ?? 10000) });
-  for (const r of f.rows) console.log(r.protocol, r.setup, r.rps.median.toFixed(0), "rps", r.p50_ms.median.toFixed(2), "ms p50", r.p99_ms.median.toFixed(2), "p99", r.errors, "errors");
+  for (const r of f.rows)
+    console.log(
+      r.protocol,
+      r.setup,
+      r.rps.median.toFixed(0),
+      "rps",
+      r.p50_ms.median.toFixed(2),
+      "ms p50",
+      r.p99_ms.median.toFixed(2),
+      "p99",
+      r.errors,
+      "errors",
+    );
   return 0;
 }

@@ -16,13 +16,22 @@ export interface Results {
     build: BuildRow[];
     bundle: BundleFigures;
     cold: ColdStartFigures;
-    proxy: ProxyFigures & { per_protocol: { protocol: string; rps_vs_passthrough: number; p50_extra_ms: number; rps_vs_direct: number; p50_extra_ms_vs_direct: number }[] };
+    proxy: ProxyFigures & {
+      per_protocol: {
+        protocol: string;
+        rps_vs_passthrough: number;
+        p50_extra_ms: number;
+        rps_vs_direct: number;
+        p50_extra_ms_vs_direct: number;
+      }[];
+    };
     stream: StreamFigures;
     memory: MemoryFigures;
   };
 }
 
-const ns = (s: Summary | undefined) => (s === undefined ? "–" : s.median >= 10000 ? `${(s.median / 1000).toFixed(1)} µs` : `${s.median.toFixed(0)} ns`);
+const ns = (s: Summary | undefined) =>
+  s === undefined ? "–" : s.median >= 10000 ? `${(s.median / 1000).toFixed(1)} µs` : `${s.median.toFixed(0)} ns`;
 const pm = (s: Summary) => `±${((100 * s.spread) / 2).toFixed(0)}%`;
 const ms = (x: number, d = 1) => `${x.toFixed(d)} ms`;
 const kib = (b: number) => `${(b / 1024).toFixed(0)} KiB`;
@@ -37,8 +46,16 @@ export function renderReport(r: Results): { markdown: string; svg: string } {
     [
       { name: "ours, whole mix", color: "#d62728", points: d.match.map((m) => [m.rules, m.mix_p50.median]) },
       { name: "ours, exact hit", color: "#ff9896", points: d.match.map((m) => [m.rules, m.exact_p50.median]) },
-      { name: "ours, path-only", color: "#9467bd", points: d.match.filter((m) => m.ours_paths_p50).map((m) => [m.rules, m.ours_paths_p50!.median]) },
-      { name: "Hono RegExpRouter", color: "#1f77b4", points: d.match.filter((m) => m.hono_paths_p50).map((m) => [m.rules, m.hono_paths_p50!.median]) },
+      {
+        name: "ours, path-only",
+        color: "#9467bd",
+        points: d.match.filter((m) => m.ours_paths_p50).map((m) => [m.rules, m.ours_paths_p50!.median]),
+      },
+      {
+        name: "Hono RegExpRouter",
+        color: "#1f77b4",
+        points: d.match.filter((m) => m.hono_paths_p50).map((m) => [m.rules, m.hono_paths_p50!.median]),
+      },
       { name: "linear scan, mix", color: "#7f7f7f", points: d.match.map((m) => [m.rules, m.linear_mix_p50.median]) },
     ],
     "Matching: ns per match (p50) vs rule count",
@@ -54,7 +71,7 @@ export function renderReport(r: Results): { markdown: string; svg: string } {
     `- Machine: ${d.machine.cpus} × ${d.machine.model}, Node ${d.machine.node}, shared with other work, so every figure stands next to a baseline measured in the same run, and ratios are what to read.`,
     "- Every figure is the **median of several runs** (count in each table); `±` is half the spread (max − min) / median across those runs.",
     "- Route sets come from `bench/generate.ts`, deterministic: routes of 16 rules, 70% exact service+method, 12% service only, 5% method only, 3% regex (`pkgN\\.v1\\.RxI` / `Get.*`), 10% exact method plus a header match; 80% of routes on exact hosts, 10% wildcard, 10% hostless.",
-    "- **Matching** runs in Node on the matcher alone, in batches of 64 calls timed with `process.hrtime` (`bench/measure.ts`); p50/p99 are over batches. Every call gets **fresh host and path strings** (sliced off a template) for ours and for the baselines alike, as a Worker gets fresh strings per request: reused strings carry cached hashes. The slicing (\"input\") is included in every figure and reported alone.",
+    '- **Matching** runs in Node on the matcher alone, in batches of 64 calls timed with `process.hrtime` (`bench/measure.ts`); p50/p99 are over batches. Every call gets **fresh host and path strings** (sliced off a template) for ours and for the baselines alike, as a Worker gets fresh strings per request: reused strings carry cached hashes. The slicing ("input") is included in every figure and reported alone.',
     "- Baselines: the linear scan in precedence order (`test/reference/linear-matcher.ts`) over the same requests, and Hono `RegExpRouter` with the exact `/pkg.Svc/Method` paths of the set (path-only subset), against our matcher on a hostless table of the same paths.",
     "- **Proxy**: a closed-loop load generator on `node:http` keep-alive agents (`bench/load.ts`), fixed request counts at fixed concurrency, loopback only, every answer checked. The origin (connect-node `DemoService`, the test origin) runs in its own Node process. Setups alternate order between runs. Both workers run in Miniflare (workerd). Our worker carries the 10,000-rule table plus a hostless route for `DemoService`.",
     "- **Cold start**: from `new Miniflare()` (fresh workerd process, bundle prebuilt) to the end of the first response (a miss the worker answers itself), alternating the two tables. Modules are passed as an explicit list: with `modules: true` Miniflare first scans the whole script with acorn in Node (about 1 s for 4 MiB), a local-only cost that Cloudflare never pays.",
@@ -62,21 +79,21 @@ export function renderReport(r: Results): { markdown: string; svg: string } {
   );
 
   L.push("## Targets", "", "| target | result | |", "|---|---:|---|");
-  const growth = k["match_growth_1k_to_50k"]!;
+  const growth = k.match_growth_1k_to_50k!;
   const cp = d.proxy.per_protocol;
   L.push(
-    `| ≤ 200 ns p50, host + exact service/method hit, 10,000 rules | ${k["match_exact_ns_p50_10k"]!.toFixed(0)} ns | ${ok(k["match_exact_ns_p50_10k"]! <= 200)} |`,
-    `| ≤ 1 µs p50 over the whole mix, 10,000 rules | ${k["match_ns_p50_10k"]!.toFixed(0)} ns | ${ok(k["match_ns_p50_10k"]! <= 1000)} |`,
-    `| cost grows < 2× from 1,000 to 50,000 rules (mix p50) | ${growth.toFixed(2)}× (exact hit ${k["match_exact_growth_1k_to_50k"]!.toFixed(2)}×) | ${ok(growth < 2)} |`,
-    `| ≥ 100× faster than linear at 10,000 | ${k["match_vs_linear_10k"]!.toFixed(0)}× | ${ok(k["match_vs_linear_10k"]! >= 100)} |`,
-    `| no slower than RegExpRouter, path-only, 10,000 | RegExpRouter / ours = ${k["match_vs_hono_10k"]!.toFixed(2)} | ${ok(k["match_vs_hono_10k"]! >= 1)} |`,
-    `| 10,000 rules compile in < 3 s | ${ms(k["compile_ms_10k"]!, 0)} | ${ok(k["compile_ms_10k"]! < 3000)} |`,
-    `| bundle < 1 MiB gzip at 10,000 rules | ${kib(k["bundle_gzip_bytes_10k"]!)} | ${ok(k["bundle_gzip_bytes_10k"]! < 1048576)} |`,
-    `| cold start < 50 ms more at 10,000 rules | +${ms(k["cold_start_extra_ms_10k"]!, 0)} | ${ok(k["cold_start_extra_ms_10k"]! < 50)} |`,
-    `| proxy throughput within 5% of pass-through | ${cp.map((p) => `${p.protocol} ${(100 * p.rps_vs_passthrough).toFixed(0)}%`).join(", ")} | ${ok(k["proxy_rps_vs_passthrough"]! >= 0.95)} |`,
+    `| ≤ 200 ns p50, host + exact service/method hit, 10,000 rules | ${k.match_exact_ns_p50_10k!.toFixed(0)} ns | ${ok(k.match_exact_ns_p50_10k! <= 200)} |`,
+    `| ≤ 1 µs p50 over the whole mix, 10,000 rules | ${k.match_ns_p50_10k!.toFixed(0)} ns | ${ok(k.match_ns_p50_10k! <= 1000)} |`,
+    `| cost grows < 2× from 1,000 to 50,000 rules (mix p50) | ${growth.toFixed(2)}× (exact hit ${k.match_exact_growth_1k_to_50k!.toFixed(2)}×) | ${ok(growth < 2)} |`,
+    `| ≥ 100× faster than linear at 10,000 | ${k.match_vs_linear_10k!.toFixed(0)}× | ${ok(k.match_vs_linear_10k! >= 100)} |`,
+    `| no slower than RegExpRouter, path-only, 10,000 | RegExpRouter / ours = ${k.match_vs_hono_10k!.toFixed(2)} | ${ok(k.match_vs_hono_10k! >= 1)} |`,
+    `| 10,000 rules compile in < 3 s | ${ms(k.compile_ms_10k!, 0)} | ${ok(k.compile_ms_10k! < 3000)} |`,
+    `| bundle < 1 MiB gzip at 10,000 rules | ${kib(k.bundle_gzip_bytes_10k!)} | ${ok(k.bundle_gzip_bytes_10k! < 1048576)} |`,
+    `| cold start < 50 ms more at 10,000 rules | +${ms(k.cold_start_extra_ms_10k!, 0)} | ${ok(k.cold_start_extra_ms_10k! < 50)} |`,
+    `| proxy throughput within 5% of pass-through | ${cp.map((p) => `${p.protocol} ${(100 * p.rps_vs_passthrough).toFixed(0)}%`).join(", ")} | ${ok(k.proxy_rps_vs_passthrough! >= 0.95)} |`,
     `| proxy p50 within 5% of pass-through | ${cp.map((p) => `${p.protocol} ${p.p50_extra_ms >= 0 ? "+" : ""}${ms(p.p50_extra_ms, 2)}`).join(", ")} | ${ok(cp.every((p) => p.p50_extra_ms <= 0.05 * passP50(d.proxy, p.protocol)))} |`,
-    `| stream throughput ≥ 80% of direct | ${(100 * k["stream_throughput_vs_direct"]!).toFixed(0)}% | ${ok(k["stream_throughput_vs_direct"]! >= 0.8)} |`,
-    `| first stream message within 5 ms of direct | ${k["stream_first_message_extra_ms"]! >= 0 ? "+" : ""}${ms(k["stream_first_message_extra_ms"]!)} | ${ok(k["stream_first_message_extra_ms"]! <= 5)} |`,
+    `| stream throughput ≥ 80% of direct | ${(100 * k.stream_throughput_vs_direct!).toFixed(0)}% | ${ok(k.stream_throughput_vs_direct! >= 0.8)} |`,
+    `| first stream message within 5 ms of direct | ${k.stream_first_message_extra_ms! >= 0 ? "+" : ""}${ms(k.stream_first_message_extra_ms!)} | ${ok(k.stream_first_message_extra_ms! <= 5)} |`,
     "",
   );
 
@@ -92,13 +109,23 @@ export function renderReport(r: Results): { markdown: string; svg: string } {
   }
   L.push("");
 
-  L.push("## 2. Build", "", "| rules | compile (load + validate + compile) | runs | table JSON | table gzip |", "|---:|---:|---:|---:|---:|");
-  for (const b of d.build) L.push(`| ${num(b.rules)} | ${ms(b.compile_ms.median, 0)} ${pm(b.compile_ms)} | ${b.compile_ms.runs} | ${kib(b.table_bytes)} | ${kib(b.table_gzip_bytes)} |`);
+  L.push(
+    "## 2. Build",
+    "",
+    "| rules | compile (load + validate + compile) | runs | table JSON | table gzip |",
+    "|---:|---:|---:|---:|---:|",
+  );
+  for (const b of d.build)
+    L.push(
+      `| ${num(b.rules)} | ${ms(b.compile_ms.median, 0)} ${pm(b.compile_ms)} | ${b.compile_ms.runs} | ${kib(b.table_bytes)} | ${kib(b.table_gzip_bytes)} |`,
+    );
   const bu = d.bundle;
   L.push(
     "",
     `Worker bundle with the 10,000-rule table: esbuild ${kib(bu.bytes)} (gzip ${kib(bu.gzip_bytes)}), minified ${kib(bu.minified_bytes)} (gzip ${kib(bu.minified_gzip_bytes)})` +
-      (bu.wrangler ? `; \`wrangler deploy --dry-run --outdir\` on a copy of the project holding that table: ${kib(bu.wrangler.bytes)}, gzip ${kib(bu.wrangler.gzip_bytes)} (wrangler: "${bu.wrangler.reported}").` : "."),
+      (bu.wrangler
+        ? `; \`wrangler deploy --dry-run --outdir\` on a copy of the project holding that table: ${kib(bu.wrangler.bytes)}, gzip ${kib(bu.wrangler.gzip_bytes)} (wrangler: "${bu.wrangler.reported}").`
+        : "."),
     "",
   );
 
@@ -124,9 +151,15 @@ export function renderReport(r: Results): { markdown: string; svg: string } {
     "| protocol | setup | rps | p50 | p99 | errors | runs |",
     "|---|---|---:|---:|---:|---:|---:|",
   );
-  for (const x of p.rows) L.push(`| ${x.protocol} | ${x.setup} | ${x.rps.median.toFixed(0)} ${pm(x.rps)} | ${ms(x.p50_ms.median, 2)} | ${ms(x.p99_ms.median, 2)} | ${x.errors} | ${x.rps.runs} |`);
+  for (const x of p.rows)
+    L.push(
+      `| ${x.protocol} | ${x.setup} | ${x.rps.median.toFixed(0)} ${pm(x.rps)} | ${ms(x.p50_ms.median, 2)} | ${ms(x.p99_ms.median, 2)} | ${x.errors} | ${x.rps.runs} |`,
+    );
   L.push("", "| protocol | (c)/(b) rps | (c)−(b) p50 | (c)/(a) rps | (c)−(a) p50 |", "|---|---:|---:|---:|---:|");
-  for (const x of p.per_protocol) L.push(`| ${x.protocol} | ${x.rps_vs_passthrough.toFixed(2)} | ${ms(x.p50_extra_ms, 2)} | ${x.rps_vs_direct.toFixed(2)} | ${ms(x.p50_extra_ms_vs_direct, 2)} |`);
+  for (const x of p.per_protocol)
+    L.push(
+      `| ${x.protocol} | ${x.rps_vs_passthrough.toFixed(2)} | ${ms(x.p50_extra_ms, 2)} | ${x.rps_vs_direct.toFixed(2)} | ${ms(x.p50_extra_ms_vs_direct, 2)} |`,
+    );
   L.push("");
 
   const s = d.stream;
@@ -153,7 +186,7 @@ export function renderReport(r: Results): { markdown: string; svg: string } {
     "",
   );
   L.push(LIMITS);
-  return { markdown: L.join("\n") + "\n", svg };
+  return { markdown: `${L.join("\n")}\n`, svg };
 }
 
 function passP50(p: ProxyFigures, protocol: string): number {

@@ -50,7 +50,12 @@ export function plan(quick: boolean): Plan {
         matchRuns: 5,
         matchMs: 300,
         pathSizes: [10, 1000, 10000, 50000],
-        buildSizes: [[10, 3], [1000, 3], [10000, 3], [50000, 1]],
+        buildSizes: [
+          [10, 3],
+          [1000, 3],
+          [10000, 3],
+          [50000, 1],
+        ],
         wrangler: true,
         coldRuns: 7,
         proxy: { requests: 3000, runs: 3, concurrency: 16, rules: 10000 },
@@ -149,9 +154,9 @@ export async function main(argv: string[]): Promise<number> {
   };
   if (p.quick) {
     mkdirSync(outDir, { recursive: true });
-    writeFileSync(join(outDir, "results-quick.json"), JSON.stringify(results, null, 2) + "\n");
+    writeFileSync(join(outDir, "results-quick.json"), `${JSON.stringify(results, null, 2)}\n`);
   } else {
-    writeFileSync(join(root, "bench", "results.json"), JSON.stringify(results, null, 2) + "\n");
+    writeFileSync(join(root, "bench", "results.json"), `${JSON.stringify(results, null, 2)}\n`);
     const { markdown, svg } = renderReport(results);
     writeFileSync(join(root, "BENCHMARKS.md"), markdown);
     writeFileSync(join(root, "bench", "match.svg"), svg);

@@ -89,7 +89,10 @@ export async function measureStream(opts: { mib: number; runs: number; rules: nu
     await Promise.all([worker.dispose(), passthrough.dispose()]);
     origin.stop();
   }
-  const sum = (rs: StreamRun[]) => ({ mib_per_s: summarize(rs.map((r) => r.mib_per_s)), first_message_ms: summarize(rs.map((r) => r.first_message_ms)) });
+  const sum = (rs: StreamRun[]) => ({
+    mib_per_s: summarize(rs.map((r) => r.mib_per_s)),
+    first_message_ms: summarize(rs.map((r) => r.first_message_ms)),
+  });
   return { mib: opts.mib, direct: sum(runs.direct), ours: sum(runs.ours), passthrough: sum(runs.passthrough) };
 }
 

@@ -44,10 +44,14 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (ms <= 0) return resolve();
     const t = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => {
-      clearTimeout(t);
-      reject(new ConnectError("canceled", Code.Canceled));
-    }, { once: true });
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(t);
+        reject(new ConnectError("canceled", Code.Canceled));
+      },
+      { once: true },
+    );
   });
 }
 
@@ -104,7 +108,12 @@ export async function startOrigin(name: string, port = 0): Promise<RunningOrigin
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const headers = new Headers();
     for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
-    calls.push({ method: req.method ?? "", procedure: req.url ?? "", headers: headerRecord(headers), contentType: headers.get("content-type") ?? "" });
+    calls.push({
+      method: req.method ?? "",
+      procedure: req.url ?? "",
+      headers: headerRecord(headers),
+      contentType: headers.get("content-type") ?? "",
+    });
     handler(req, res);
   });
   const bound = await listen(server, port);

@@ -19,7 +19,10 @@ export async function main(argv: string[]): Promise<number> {
       "worker-port": { type: "string", default: "8787" },
     },
   });
-  const demo = await startDemo({ pagePort: port(values["page-port"], "--page-port"), workerPort: port(values["worker-port"], "--worker-port") });
+  const demo = await startDemo({
+    pagePort: port(values["page-port"], "--page-port"),
+    workerPort: port(values["worker-port"], "--worker-port"),
+  });
   process.stdout.write(
     `worker   ${demo.workerUrl} (ALLOWED_ORIGINS=${demo.page.origin})\n` +
       `origins  ${demo.stable.name} ${demo.stable.url}, ${demo.canary.name} ${demo.canary.url}\n` +

@@ -19,7 +19,9 @@ function startOrigin(backend: string): Promise<Server> {
     req.resume();
     req.on("end", () => {
       if (req.method !== "POST" || req.headers["content-type"] !== "application/json") {
-        res.writeHead(415, { "content-type": "application/json" }).end(JSON.stringify({ code: "unimplemented", message: "this stand-in answers Connect unary JSON only" }));
+        res
+          .writeHead(415, { "content-type": "application/json" })
+          .end(JSON.stringify({ code: "unimplemented", message: "this stand-in answers Connect unary JSON only" }));
         return;
       }
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ backend, procedure: req.url }));
@@ -34,7 +36,9 @@ if (compiled.errors > 0) process.exit(1);
 
 const origins = await Promise.all(BACKENDS.map(startOrigin));
 const vars = {
-  ORIGINS: JSON.stringify(Object.fromEntries(BACKENDS.map((name, i) => [name, `http://127.0.0.1:${(origins[i]?.address() as AddressInfo).port}`]))),
+  ORIGINS: JSON.stringify(
+    Object.fromEntries(BACKENDS.map((name, i) => [name, `http://127.0.0.1:${(origins[i]!.address() as AddressInfo).port}`])),
+  ),
   ALLOWED_ORIGINS: "*",
 };
 const worker = await startWorker(compiled.table, { port: PORT, vars });

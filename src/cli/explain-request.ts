@@ -48,7 +48,15 @@ export function createExplainer(table: RouteTable, info: readonly CandidateInfo[
     const rr: RouteRequest = { host: req.host, path: req.path, header: (n) => lower[n] ?? null };
     const m = matcher.match(rr);
     if (m.rule < 0) {
-      return { status: "UNIMPLEMENTED", route: null, rule: null, backends: [], origins: [], invalid: [], message: `no route for ${req.path}` };
+      return {
+        status: "UNIMPLEMENTED",
+        route: null,
+        rule: null,
+        backends: [],
+        origins: [],
+        invalid: [],
+        message: `no route for ${req.path}`,
+      };
     }
     const rule = table.rules[m.rule]!;
     const ref = table.routes[rule.route]!;

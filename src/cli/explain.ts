@@ -4,11 +4,7 @@ import { createExplainer, type ExplainDetail, type ExplainRequest } from "./expl
 import { UsageError } from "./usage.ts";
 
 /** `explain --json`: one request per stdin line in, one answer per line out, in order. */
-export async function explainJsonLines(
-  r: PipelineResult,
-  input: NodeJS.ReadableStream,
-  write: (line: string) => void,
-): Promise<void> {
+export async function explainJsonLines(r: PipelineResult, input: NodeJS.ReadableStream, write: (line: string) => void): Promise<void> {
   const explain = createExplainer(r.table, r.candidates);
   const lines = createInterface({ input, crlfDelay: Infinity });
   let n = 0;
@@ -52,7 +48,11 @@ export function parseHeaderFlags(flags: readonly string[]): Record<string, strin
 
 /** `explain` for people. */
 export function explainText(req: ExplainRequest, a: ExplainDetail): string {
-  const lines = [`request:  host=${req.host} path=${req.path}${Object.entries(req.headers).map(([k, v]) => ` ${k}=${v}`).join("")}`];
+  const lines = [
+    `request:  host=${req.host} path=${req.path}${Object.entries(req.headers)
+      .map(([k, v]) => ` ${k}=${v}`)
+      .join("")}`,
+  ];
   lines.push(`status:   ${a.status}${a.message === undefined ? "" : ` (${a.message})`}`);
   if (a.route === null) return lines.join("\n");
   lines.push(`winner:   GRPCRoute ${a.route} spec.rules[${a.rule}]${a.match === undefined ? "" : ` match ${a.match}`}`);

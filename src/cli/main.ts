@@ -41,7 +41,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     // A bug of ours, not a problem in the routes: say so in one line, stack on request.
     if (process.env.GRPCROUTE_EDGE_DEBUG) throw e;
-    process.stderr.write(`grpcroute-edge: internal error: ${e instanceof Error ? e.message : String(e)} (GRPCROUTE_EDGE_DEBUG=1 shows the stack)\n`);
+    process.stderr.write(
+      `grpcroute-edge: internal error: ${e instanceof Error ? e.message : String(e)} (GRPCROUTE_EDGE_DEBUG=1 shows the stack)\n`,
+    );
     return 70;
   }
 }
@@ -74,7 +76,8 @@ async function compileCmd(args: string[]): Promise<number> {
   }
   const json = serializeTable(r.table);
   const bytes = Buffer.byteLength(json);
-  const hosts = Object.keys(r.table.hosts.exact).length + Object.keys(r.table.hosts.wildcard).length + (r.table.hosts.fallback >= 0 ? 1 : 0);
+  const hosts =
+    Object.keys(r.table.hosts.exact).length + Object.keys(r.table.hosts.wildcard).length + (r.table.hosts.fallback >= 0 ? 1 : 0);
   const where = values.output ?? "stdout";
   const summary = `compiled ${r.table.routes.length} routes, ${r.table.rules.length} rules, ${hosts} hosts into ${where} (${bytes} bytes)`;
   if (values.output === undefined) {
@@ -99,7 +102,8 @@ async function explain(args: string[]): Promise<number> {
       json: { type: "boolean", default: false },
     },
   });
-  if (values.path === undefined && !values.json) throw new UsageError("explain needs --path /pkg.Service/Method, or --json with requests on stdin");
+  if (values.path === undefined && !values.json)
+    throw new UsageError("explain needs --path /pkg.Service/Method, or --json with requests on stdin");
   const headers = parseHeaderFlags(values.header ?? []);
   const r = await compilePaths(paths(values));
   if (r.errors > 0) {
@@ -112,7 +116,10 @@ async function explain(args: string[]): Promise<number> {
   }
   const req = { host: values.host ?? "", path: values.path, headers };
   const answer = createExplainer(r.table, r.candidates)(req);
-  if (values.json) process.stdout.write(`${JSON.stringify({ status: answer.status, route: answer.route, rule: answer.rule, backends: answer.backends })}\n`);
+  if (values.json)
+    process.stdout.write(
+      `${JSON.stringify({ status: answer.status, route: answer.route, rule: answer.rule, backends: answer.backends })}\n`,
+    );
   else process.stdout.write(`${explainText(req, answer)}\n`);
   return 0;
 }

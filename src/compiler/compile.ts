@@ -141,11 +141,7 @@ export function compile(resources: readonly Resource[]): CompileResult {
   return { table: b.table, diagnostics: sortDiagnostics(diagnostics), statuses, candidates: info, resolved };
 }
 
-function filtersOf(
-  b: TableBuilder,
-  filters: readonly Filter[],
-  mirrorRefs: readonly ResolvedRef[],
-): Filters {
+function filtersOf(b: TableBuilder, filters: readonly Filter[], mirrorRefs: readonly ResolvedRef[]): Filters {
   const out: Filters = {};
   let mi = 0;
   const mirrors: Mirror[] = [];

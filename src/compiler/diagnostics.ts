@@ -47,10 +47,6 @@ export function byCodeUnit(a: string, b: string): number {
 /** Errors first by file position, so output is stable and reads top to bottom. */
 export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
   return [...list].sort(
-    (a, b) =>
-      byCodeUnit(a.pos.file, b.pos.file) ||
-      a.pos.line - b.pos.line ||
-      a.pos.col - b.pos.col ||
-      byCodeUnit(a.message, b.message),
+    (a, b) => byCodeUnit(a.pos.file, b.pos.file) || a.pos.line - b.pos.line || a.pos.col - b.pos.col || byCodeUnit(a.message, b.message),
   );
 }

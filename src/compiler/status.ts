@@ -24,11 +24,6 @@ export interface RouteStatus {
   parents: ParentStatus[];
 }
 
-export function condition(
-  type: ConditionType,
-  ok: boolean,
-  reason: string,
-  message: string,
-): Condition {
+export function condition(type: ConditionType, ok: boolean, reason: string, message: string): Condition {
   return { type, status: ok ? "True" : "False", reason, message };
 }

@@ -1,4 +1,4 @@
-import { ConnectError } from "@connectrpc/connect";
+import type { ConnectError } from "@connectrpc/connect";
 import { parseTimeout as parseGrpcTimeout } from "@connectrpc/connect/protocol-grpc-web";
 import { parseTimeout as parseConnectTimeout } from "@connectrpc/connect/protocol-connect";
 import type { ClientProtocol } from "./detect.ts";

@@ -5,7 +5,19 @@
  * The worker imports protocol code only from here (test/architecture/import-rules.test.ts).
  */
 export { Code, ConnectError, errorResponse, unforwardableError, type ErrorTarget } from "./edge-error.ts";
-export { headerContentLength, headerOrigin, headerVary, headerCfConnectingIp, headerForwarded, headerXForwardedFor, headerXForwardedHost, headerXForwardedProto, headerAccept, headerContentType, stripHopByHop } from "./headers.ts";
+export {
+  headerContentLength,
+  headerOrigin,
+  headerVary,
+  headerCfConnectingIp,
+  headerForwarded,
+  headerXForwardedFor,
+  headerXForwardedHost,
+  headerXForwardedProto,
+  headerAccept,
+  headerContentType,
+  stripHopByHop,
+} from "./headers.ts";
 export { detectProtocol, type ClientProtocol, type Detected } from "./detect.ts";
 export { parseProcedure, type Procedure } from "./procedure.ts";
 export { cors } from "@connectrpc/connect";

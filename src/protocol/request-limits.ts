@@ -65,7 +65,11 @@ export class EnvelopeChecker {
 }
 
 /** EnvelopeChecker over a streaming body: chunks pass through untouched until a violation. */
-export function createEnvelopeGuard(maxMessageBytes: number, truncatedCode: Code, onError: BodyErrorSink): TransformStream<Uint8Array, Uint8Array> {
+export function createEnvelopeGuard(
+  maxMessageBytes: number,
+  truncatedCode: Code,
+  onError: BodyErrorSink,
+): TransformStream<Uint8Array, Uint8Array> {
   const checker = new EnvelopeChecker(maxMessageBytes, truncatedCode);
   const run = (f: () => void): void => {
     try {
@@ -103,7 +107,11 @@ export function createByteLimit(maxMessageBytes: number, onError: BodyErrorSink)
 }
 
 /** The checks a client's request body passes through on its way out, streaming. */
-export function requestBodyGuard(client: ClientProtocol, max: number, onError: (e: ConnectError) => void): TransformStream<Uint8Array, Uint8Array> {
+export function requestBodyGuard(
+  client: ClientProtocol,
+  max: number,
+  onError: (e: ConnectError) => void,
+): TransformStream<Uint8Array, Uint8Array> {
   switch (client.kind) {
     case "connect-unary":
       return createByteLimit(max, onError);

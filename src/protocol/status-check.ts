@@ -13,7 +13,8 @@ const maxCode = 16;
 export function invalidGrpcStatus(value: string | null): ConnectError | undefined {
   if (value === null) return new ConnectError("protocol error: missing status", Code.Internal);
   const v = value.trim();
-  if (!grpcStatusValue.test(v) || Number(v) > maxCode) return new ConnectError(`protocol error: invalid grpc-status from the origin`, Code.Internal);
+  if (!grpcStatusValue.test(v) || Number(v) > maxCode)
+    return new ConnectError(`protocol error: invalid grpc-status from the origin`, Code.Internal);
   return undefined;
 }
 
@@ -46,9 +47,22 @@ export function invalidTrailerBlock(data: Uint8Array): ConnectError | undefined 
 }
 
 const codeNames = new Set([
-  "canceled", "unknown", "invalid_argument", "deadline_exceeded", "not_found", "already_exists", "permission_denied",
-  "resource_exhausted", "failed_precondition", "aborted", "out_of_range", "unimplemented", "internal", "unavailable",
-  "data_loss", "unauthenticated",
+  "canceled",
+  "unknown",
+  "invalid_argument",
+  "deadline_exceeded",
+  "not_found",
+  "already_exists",
+  "permission_denied",
+  "resource_exhausted",
+  "failed_precondition",
+  "aborted",
+  "out_of_range",
+  "unimplemented",
+  "internal",
+  "unavailable",
+  "data_loss",
+  "unauthenticated",
 ]);
 
 /** The problem with an uncompressed Connect EndStreamResponse (the Connect protocol (https://connectrpc.com/docs/protocol)). */

@@ -1,8 +1,19 @@
 import { connectContentType } from "./connect/content-type.ts";
-import { headerProtocolVersion, headerStreamEncoding, headerTimeout as headerConnectTimeout, headerUnaryEncoding } from "./connect/headers.ts";
+import {
+  headerProtocolVersion,
+  headerStreamEncoding,
+  headerTimeout as headerConnectTimeout,
+  headerUnaryEncoding,
+} from "./connect/headers.ts";
 import type { Codec } from "./detect.ts";
 import { grpcWebContentType } from "./grpc-web/content-type.ts";
-import { acceptEncodingIdentity, headerAcceptEncoding, headerEncoding, headerTimeout as headerGrpcTimeout, headerXGrpcWeb } from "./grpc-web/headers.ts";
+import {
+  acceptEncodingIdentity,
+  headerAcceptEncoding,
+  headerEncoding,
+  headerTimeout as headerGrpcTimeout,
+  headerXGrpcWeb,
+} from "./grpc-web/headers.ts";
 import { headerAccept, headerContentType } from "./headers.ts";
 
 const connectAcceptEncoding = ["accept-encoding", "connect-accept-encoding"];
@@ -14,7 +25,8 @@ const xGrpcWeb1 = "1";
  * "Connect unary → gRPC-web upstream"): binary framing, no compression either way.
  */
 export function connectToGrpcWebHeaders(headers: Headers, codec: Codec): void {
-  for (const name of [headerProtocolVersion, headerConnectTimeout, headerUnaryEncoding, headerStreamEncoding, ...connectAcceptEncoding]) headers.delete(name);
+  for (const name of [headerProtocolVersion, headerConnectTimeout, headerUnaryEncoding, headerStreamEncoding, ...connectAcceptEncoding])
+    headers.delete(name);
   headers.set(headerContentType, grpcWebContentType(false, codec));
   headers.set(headerXGrpcWeb, xGrpcWeb1);
   headers.set(headerAcceptEncoding, acceptEncodingIdentity);

@@ -38,9 +38,7 @@ export interface Matcher {
  */
 export function createMatcher(table: RouteTable): Matcher {
   if (table.version !== TABLE_VERSION) {
-    throw new Error(
-      `route table version ${String(table.version)} is not ${TABLE_VERSION}: recompile the routes with this grpcroute-edge`,
-    );
+    throw new Error(`route table version ${String(table.version)} is not ${TABLE_VERSION}: recompile the routes with this grpcroute-edge`);
   }
   const cands: LoadedCandidates = {
     list: table.candidates,

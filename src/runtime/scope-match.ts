@@ -86,11 +86,7 @@ export function loadScope(s: Scope, cands: LoadedCandidates): LoadedScope {
  * The first candidate of a pre-merged exact-path list whose headers hold, or -1. Its
  * method predicates, regexes included, were settled when the list was built.
  */
-export function matchExactList(
-  list: readonly number[],
-  cands: LoadedCandidates,
-  header: (name: string) => string | null,
-): number {
+export function matchExactList(list: readonly number[], cands: LoadedCandidates, header: (name: string) => string | null): number {
   for (let i = 0; i < list.length; i++) {
     const id = list[i]!;
     if (headersHold(cands.list[id]!, cands.regexes, header)) return id;
@@ -104,12 +100,7 @@ export function matchExactList(
  * sorted by rank at build time, are merged as they are walked, so the first candidate
  * that passes is the winner; nothing is sorted here.
  */
-export function matchLists(
-  scope: LoadedScope,
-  cands: LoadedCandidates,
-  name: MethodName,
-  header: (name: string) => string | null,
-): number {
+export function matchLists(scope: LoadedScope, cands: LoadedCandidates, name: MethodName, header: (name: string) => string | null): number {
   const b = scope.service.get(name.service) ?? NONE;
   const c = scope.method.get(name.method) ?? NONE;
   const d = scope.rest;
@@ -152,12 +143,7 @@ function firstPassing(list: readonly number[], cands: LoadedCandidates, name: Me
  * Whether a candidate's regexes and header predicates hold; its exact lookups already did.
  * A regex runs only when the input starts with the regex's literal prefix.
  */
-export function passes(
-  cand: Candidate,
-  cands: LoadedCandidates,
-  name: MethodName,
-  header: (name: string) => string | null,
-): boolean {
+export function passes(cand: Candidate, cands: LoadedCandidates, name: MethodName, header: (name: string) => string | null): boolean {
   const s = cand.serviceRegex;
   if (s >= 0 && !(name.service.startsWith(cands.prefixes[s]!) && cands.regexes[s]!(name.service))) return false;
   const m = cand.methodRegex;

@@ -35,7 +35,10 @@ export const defaultLimits: EdgeLimits = {
 
 /** A var that cannot be used: every request gets INTERNAL naming it, and it is logged. */
 export class ConfigError extends Error {
-  constructor(readonly variable: string, message: string) {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
     super(message);
   }
   /** What the caller sees: names the var, never its value. */
@@ -47,7 +50,14 @@ export class ConfigError extends Error {
 let cachedKey: string | undefined;
 let cached: EdgeConfig | ConfigError | undefined;
 
-const varNames = ["ALLOWED_ORIGINS", "ALLOW_CREDENTIALS", "ORIGINS", "MAX_MESSAGE_BYTES", "ORIGIN_HEADERS_TIMEOUT_MS", "STREAM_IDLE_TIMEOUT_MS"] as const;
+const varNames = [
+  "ALLOWED_ORIGINS",
+  "ALLOW_CREDENTIALS",
+  "ORIGINS",
+  "MAX_MESSAGE_BYTES",
+  "ORIGIN_HEADERS_TIMEOUT_MS",
+  "STREAM_IDLE_TIMEOUT_MS",
+] as const;
 
 /**
  * The config for these vars; recomputed only when a var changes (tests, redeploys). Never
@@ -88,7 +98,8 @@ function positiveInt(env: EdgeEnv, name: (typeof varNames)[number], fallback: nu
   const raw = env[name];
   if (raw === undefined || raw === null || (typeof raw === "string" && raw.trim() === "")) return fallback;
   const text = String(raw).trim();
-  if (!/^\d{1,15}$/.test(text) || Number(text) <= 0) throw new ConfigError(name, `${name} must be a positive integer, got ${JSON.stringify(text)}`);
+  if (!/^\d{1,15}$/.test(text) || Number(text) <= 0)
+    throw new ConfigError(name, `${name} must be a positive integer, got ${JSON.stringify(text)}`);
   return Number(text);
 }
 
@@ -114,5 +125,8 @@ function parseList(raw: string | undefined): string[] {
     }
     return parsed.map((o) => o.trim());
   }
-  return text.split(",").map((o) => o.trim()).filter((o) => o !== "");
+  return text
+    .split(",")
+    .map((o) => o.trim())
+    .filter((o) => o !== "");
 }

@@ -39,7 +39,11 @@ test("a forced internal error: generic INTERNAL, no message, no stack, logged", 
 test("gRPC-web: the same, as a trailers-only status", async () => {
   vi.spyOn(console, "error").mockImplementation(() => undefined);
   const res = await handleRequest(
-    new Request("http://edge.example/pkg.Svc/Method", { method: "POST", headers: { "content-type": "application/grpc-web+proto" }, body: new Uint8Array(5) }),
+    new Request("http://edge.example/pkg.Svc/Method", {
+      method: "POST",
+      headers: { "content-type": "application/grpc-web+proto" },
+      body: new Uint8Array(5),
+    }),
     exploding,
     ctx,
   );
@@ -58,7 +62,11 @@ test.each([
   const config = edgeConfig(vars);
   expect(config).toHaveProperty("variable", name);
   expect(log.mock.calls.flat().join(" ")).toContain(name);
-  const res = await handleRequest(new Request("http://edge.example/pkg.Svc/M", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" }), exploding, { ...ctx, env: vars });
+  const res = await handleRequest(
+    new Request("http://edge.example/pkg.Svc/M", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" }),
+    exploding,
+    { ...ctx, env: vars },
+  );
   expect(res.status).toBe(500);
   expect(((await res.json()) as { message: string }).message).toContain(name);
 });

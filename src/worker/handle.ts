@@ -61,7 +61,10 @@ export async function handleRequest(request: Request, matcher: Matcher, rc: Requ
     try {
       return errorResponse(target, internalError(e));
     } catch {
-      return new Response('{"code":"internal","message":"internal error at the edge"}', { status: 500, headers: { "content-type": "application/json" } });
+      return new Response('{"code":"internal","message":"internal error at the edge"}', {
+        status: 500,
+        headers: { "content-type": "application/json" },
+      });
     }
   }
 }
@@ -111,16 +114,33 @@ async function handle(request: Request, detected: Detected, matcher: Matcher, rc
     const origin = resolveOrigin(decision.backend, config.origins);
     if (origin === null) {
       const b = decision.backend;
-      throw new ConnectError(`no origin for backend ${b.name}.${b.namespace}:${b.port}${b.invalid ? ` (${b.invalid})` : ""}`, Code.Unavailable);
+      throw new ConnectError(
+        `no origin for backend ${b.name}.${b.namespace}:${b.port}${b.invalid ? ` (${b.invalid})` : ""}`,
+        Code.Unavailable,
+      );
     }
     const rule = ruleOf(matcher.table, decision);
     // timeout.linkerd.io/request: the route's deadline, unless the client's is sooner.
     const routeDeadline = rule?.timeoutMs !== undefined ? now + rule.timeoutMs : undefined;
-    const deadlineAt = deadline.at === undefined ? routeDeadline : routeDeadline === undefined ? deadline.at : Math.min(deadline.at, routeDeadline);
+    const deadlineAt =
+      deadline.at === undefined ? routeDeadline : routeDeadline === undefined ? deadline.at : Math.min(deadline.at, routeDeadline);
     const timer = startCallTimer(deadlineAt);
     response = await forward({
-      client, procedure, request, body: body.stream, whole: body.whole, url, decision, origin, config, env: rc.env, timer, waitUntil: rc.waitUntil,
-      table: matcher.table, rule, random: rc.random,
+      client,
+      procedure,
+      request,
+      body: body.stream,
+      whole: body.whole,
+      url,
+      decision,
+      origin,
+      config,
+      env: rc.env,
+      timer,
+      waitUntil: rc.waitUntil,
+      table: matcher.table,
+      rule,
+      random: rc.random,
     });
     applyResponseFilters(response.headers, decision.filters);
   } catch (e) {

@@ -26,7 +26,11 @@ export function idleTimeoutError(ms: number): ConnectError {
  * byte arrives for `ms`; `onIdle` cuts the origin connection. Reads only on demand, so a
  * slow client is not mistaken for an idle origin.
  */
-export function withIdleTimeout(body: ReadableStream<Uint8Array>, ms: number, onIdle: (error: ConnectError) => void): ReadableStream<Uint8Array> {
+export function withIdleTimeout(
+  body: ReadableStream<Uint8Array>,
+  ms: number,
+  onIdle: (error: ConnectError) => void,
+): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   return new ReadableStream<Uint8Array>(
     {

@@ -38,13 +38,20 @@ export function relayResponse(client: ClientProtocol, res: Response, failure: St
     case "grpc-web": {
       const statusInHeaders = res.headers.has(headerGrpcStatus);
       const genuine = parseGrpcWebContentType(contentType) !== undefined && res.ok;
-      if (!genuine && !statusInHeaders) return refuse(() => grpcWebErrorResponse(notProtocol(res, "gRPC-web"), grpcWebContentType(client.responseText, client.codec)));
-      const badStatus = statusInHeaders && !res.headers.has(headerStatusDetailsBin) ? invalidGrpcStatus(res.headers.get(headerGrpcStatus)) : undefined;
-      if (badStatus !== undefined) return refuse(() => grpcWebErrorResponse(badStatus, grpcWebContentType(client.responseText, client.codec)));
+      if (!genuine && !statusInHeaders)
+        return refuse(() => grpcWebErrorResponse(notProtocol(res, "gRPC-web"), grpcWebContentType(client.responseText, client.codec)));
+      const badStatus =
+        statusInHeaders && !res.headers.has(headerStatusDetailsBin) ? invalidGrpcStatus(res.headers.get(headerGrpcStatus)) : undefined;
+      if (badStatus !== undefined)
+        return refuse(() => grpcWebErrorResponse(badStatus, grpcWebContentType(client.responseText, client.codec)));
       headers.set(headerContentType, grpcWebContentType(client.responseText, client.codec));
       const body = res.body === null ? null : relayGrpcWebBody(res.body, { text: client.responseText, statusInHeaders, failure, watch });
       if (body === null) watch?.stop();
-      if (body === null && !statusInHeaders) return grpcWebErrorResponse(new EdgeError("protocol error: missing status", Code.Internal), grpcWebContentType(client.responseText, client.codec));
+      if (body === null && !statusInHeaders)
+        return grpcWebErrorResponse(
+          new EdgeError("protocol error: missing status", Code.Internal),
+          grpcWebContentType(client.responseText, client.codec),
+        );
       return new Response(body, { status: statusOk, headers });
     }
     case "connect-unary": {
@@ -55,7 +62,8 @@ export function relayResponse(client: ClientProtocol, res: Response, failure: St
     }
     case "connect-stream": {
       const success = res.status === statusOk && contentType !== null && contentTypeStreamRegExp.test(contentType);
-      if (!success || res.body === null) return refuse(() => connectStreamErrorResponse(notProtocol(res, "Connect streaming"), client.codec));
+      if (!success || res.body === null)
+        return refuse(() => connectStreamErrorResponse(notProtocol(res, "Connect streaming"), client.codec));
       return new Response(relayConnectStreamBody(res.body, failure, watch), { status: statusOk, headers });
     }
   }

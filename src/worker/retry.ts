@@ -61,7 +61,12 @@ export function redraw(
       return;
     }
     if (backend.scope >= 0) return;
-    const picked: PickedBackend = { name: backend.name, namespace: backend.namespace, port: backend.port, origin: backend.origin < 0 ? null : table.origins[backend.origin]! };
+    const picked: PickedBackend = {
+      name: backend.name,
+      namespace: backend.namespace,
+      port: backend.port,
+      origin: backend.origin < 0 ? null : table.origins[backend.origin]!,
+    };
     if (backend.invalid !== undefined) picked.invalid = backend.invalid;
     const origin = resolveOrigin(picked, overrides);
     if (origin === null) return;
@@ -80,11 +85,22 @@ export function redraw(
 
 const grpcStatus = /^\d{1,2}$/;
 const connectCodes: Record<string, Code> = {
-  canceled: Code.Canceled, unknown: Code.Unknown, invalid_argument: Code.InvalidArgument, deadline_exceeded: Code.DeadlineExceeded,
-  not_found: Code.NotFound, already_exists: Code.AlreadyExists, permission_denied: Code.PermissionDenied,
-  resource_exhausted: Code.ResourceExhausted, failed_precondition: Code.FailedPrecondition, aborted: Code.Aborted,
-  out_of_range: Code.OutOfRange, unimplemented: Code.Unimplemented, internal: Code.Internal, unavailable: Code.Unavailable,
-  data_loss: Code.DataLoss, unauthenticated: Code.Unauthenticated,
+  canceled: Code.Canceled,
+  unknown: Code.Unknown,
+  invalid_argument: Code.InvalidArgument,
+  deadline_exceeded: Code.DeadlineExceeded,
+  not_found: Code.NotFound,
+  already_exists: Code.AlreadyExists,
+  permission_denied: Code.PermissionDenied,
+  resource_exhausted: Code.ResourceExhausted,
+  failed_precondition: Code.FailedPrecondition,
+  aborted: Code.Aborted,
+  out_of_range: Code.OutOfRange,
+  unimplemented: Code.Unimplemented,
+  internal: Code.Internal,
+  unavailable: Code.Unavailable,
+  data_loss: Code.DataLoss,
+  unauthenticated: Code.Unauthenticated,
 };
 /** A status-only answer is small; anything larger is not looked at. */
 const peekMaxBytes = 16 * 1024;
@@ -102,7 +118,10 @@ export async function peekStatus(res: Response, target: OriginProtocol): Promise
     const v = status.trim();
     return { res, code: v === "0" ? undefined : grpcStatus.test(v) ? (Number(v) as Code) : Code.Internal };
   }
-  const genuine = target === "grpc-web" ? res.ok && parseGrpcWebContentType(type) !== undefined : res.status === 200 || type.toLowerCase().startsWith(contentTypeErrorJson);
+  const genuine =
+    target === "grpc-web"
+      ? res.ok && parseGrpcWebContentType(type) !== undefined
+      : res.status === 200 || type.toLowerCase().startsWith(contentTypeErrorJson);
   if (!genuine) return { res, code: codeFromHttpStatus(res.status) };
   if (res.body === null || (target === "connect" && res.status === 200)) return { res, code: undefined };
   const reader = res.body.getReader();

@@ -23,7 +23,12 @@ const methodPost = "POST";
  * are read whole (one message by definition) and re-framed; a Connect stream keeps its
  * envelopes, which gRPC-web shares byte for byte.
  */
-export async function translatedBody(client: ClientProtocol, request: Request, url: URL, body: ReadableStream<Uint8Array> | null): Promise<UpstreamBody> {
+export async function translatedBody(
+  client: ClientProtocol,
+  request: Request,
+  url: URL,
+  body: ReadableStream<Uint8Array> | null,
+): Promise<UpstreamBody> {
   switch (client.kind) {
     case "connect-unary":
       return encodeEnvelope(0, await connectRequestMessage(request, url, body));
@@ -60,7 +65,10 @@ export async function translatedResponse(client: ClientProtocol, res: Response, 
         await res.body?.cancel();
         // The method streams: a unary Connect call cannot carry it, and the edge cannot
         // know a method's kind without its schema.
-        throw new ConnectError("gRPC-web → Connect translation supports unary methods only (the origin refused a unary call)", Code.Unimplemented);
+        throw new ConnectError(
+          "gRPC-web → Connect translation supports unary methods only (the origin refused a unary call)",
+          Code.Unimplemented,
+        );
       }
       return writeGrpcWebUnary(await readConnectUnary(res), client.responseText, client.codec);
   }

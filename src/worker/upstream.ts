@@ -11,7 +11,9 @@ export function callOrigin(origin: Origin, env: EdgeEnv, pathAndQuery: string, c
   if (origin.binding !== undefined) {
     const fetcher = serviceBinding(env, origin.binding);
     if (fetcher === undefined) {
-      return Promise.reject(new Error(`service binding "${origin.binding}" is not bound to this Worker: add it to wrangler.toml [[services]]`));
+      return Promise.reject(
+        new Error(`service binding "${origin.binding}" is not bound to this Worker: add it to wrangler.toml [[services]]`),
+      );
     }
     // A bound Worker sees the host the client used; only the path matters for routing.
     return fetcher.fetch(new Request(`${clientUrl.origin}${pathAndQuery}`, init));

@@ -46,10 +46,14 @@ const graph = new Map(files.map((file) => [file, importsOf(join(src, file))]));
 const layer = (path: string): string => path.split("/")[0] ?? "";
 
 function violations(from: string, allowed: (target: string) => boolean): string[] {
-  return [...graph]
-    .filter(([file]) => layer(file) === from)
-    // Outside src/ is only the compiled table the worker's entry imports as text.
-    .flatMap(([file, { local }]) => local.filter((target) => !target.startsWith("../") && !allowed(target)).map((target) => `${file} → ${target}`));
+  return (
+    [...graph]
+      .filter(([file]) => layer(file) === from)
+      // Outside src/ is only the compiled table the worker's entry imports as text.
+      .flatMap(([file, { local }]) =>
+        local.filter((target) => !target.startsWith("../") && !allowed(target)).map((target) => `${file} → ${target}`),
+      )
+  );
 }
 
 describe("import rules", () => {

@@ -16,6 +16,14 @@ export async function launchChromium(): Promise<Browser> {
     executablePath: chromiumPath,
     // Playwright adds --headless and a new --user-data-dir; the rest stop Chromium's own
     // background connections, which this closed network refuses (machines/node.md).
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
 }

@@ -115,7 +115,9 @@ describe.each([
 
     await page.waitForSelector(`#${transport}-stream[data-state=ok]`);
     expect(await page.textContent(`#${transport}-stream`)).toBe(`done: ${streamCount} messages`);
-    const items = await page.$$eval(`${list} li`, (lis) => lis.map((li) => ({ n: li.dataset.number, at: Number(li.dataset.at), backend: li.dataset.backend, text: li.textContent })));
+    const items = await page.$$eval(`${list} li`, (lis) =>
+      lis.map((li) => ({ n: li.dataset.number, at: Number(li.dataset.at), backend: li.dataset.backend, text: li.textContent })),
+    );
     expect(items.map((i) => i.n)).toEqual(["1", "2", "3", "4", "5"]);
     for (const i of items) {
       expect(i.backend).toBe(stableBackend);

@@ -53,8 +53,12 @@ describe("grpcroute-edge check", () => {
     expect(r.code).toBe(1);
     const j = JSON.parse(r.out) as { valid: boolean; diagnostics: { file: string; line: number; path: string }[] };
     expect(j.valid).toBe(false);
-    expect(j.diagnostics).toContainEqual(expect.objectContaining({ file: "<stdin>", line: 12, path: "spec.rules[0].matches[0].method.method" }));
-    const ok = JSON.parse(cli(["check", "--format", "json"]).out) as { statuses: { route: string; parents: { conditions: { type: string; status: string }[] }[] }[] };
+    expect(j.diagnostics).toContainEqual(
+      expect.objectContaining({ file: "<stdin>", line: 12, path: "spec.rules[0].matches[0].method.method" }),
+    );
+    const ok = JSON.parse(cli(["check", "--format", "json"]).out) as {
+      statuses: { route: string; parents: { conditions: { type: string; status: string }[] }[] }[];
+    };
     expect(ok.statuses.map((s) => s.route)).toContain("default/smiley-a-b");
   });
 
@@ -94,9 +98,19 @@ describe("grpcroute-edge explain", () => {
     ];
     const r = cli(["explain", "--json"], lines.map((l) => JSON.stringify(l)).join("\n"));
     expect(r.code).toBe(0);
-    expect(r.out.trim().split("\n").map((l) => JSON.parse(l))).toEqual([
+    expect(
+      r.out
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l)),
+    ).toEqual([
       { status: "OK", route: "default/foo-route", rule: 0, backends: [{ name: "foo-svc", namespace: "default", port: 50051, weight: 1 }] },
-      { status: "OK", route: "default/bar-route", rule: 0, backends: [{ name: "bar-svc-canary", namespace: "default", port: 50051, weight: 1 }] },
+      {
+        status: "OK",
+        route: "default/bar-route",
+        rule: 0,
+        backends: [{ name: "bar-svc-canary", namespace: "default", port: 50051, weight: 1 }],
+      },
       {
         status: "OK",
         route: "default/smiley-route",

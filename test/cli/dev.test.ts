@@ -8,7 +8,10 @@ const root = join(import.meta.dirname, "../..");
 
 /** `grpcroute-edge dev` as a newcomer runs it, until it prints its address. */
 function startDev(args: string[]): Promise<{ url: string; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, [join(root, "bin/grpcroute-edge.js"), "dev", ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [join(root, "bin/grpcroute-edge.js"), "dev", ...args], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`dev printed no address in 20 s:\n${out}`)), 20_000);

@@ -62,7 +62,8 @@ for (const [way, load] of ways) {
       it("reports no errors or warnings and accepts every route", () => {
         expect(result.diagnostics).toEqual([]);
         for (const s of result.statuses) {
-          for (const p of s.parents) expect(p.conditions.map((c) => `${c.type}=${c.status}`)).toEqual(["Accepted=True", "ResolvedRefs=True"]);
+          for (const p of s.parents)
+            expect(p.conditions.map((c) => `${c.type}=${c.status}`)).toEqual(["Accepted=True", "ResolvedRefs=True"]);
         }
       });
     });

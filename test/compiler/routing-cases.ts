@@ -181,7 +181,12 @@ spec:
 export const shippedCases: RoutingCase[] = [
   { name: "foo Login", host: "foo.example.com", path: "/com.example.User/Login", expect: "foo-svc" },
   { name: "foo other method", host: "foo.example.com", path: "/com.example.User/Logout", expect: "UNIMPLEMENTED" },
-  { name: "foo reflection v1", host: "foo.example.com", path: "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo", expect: "foo-svc" },
+  {
+    name: "foo reflection v1",
+    host: "foo.example.com",
+    path: "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo",
+    expect: "foo-svc",
+  },
   {
     name: "foo reflection v1alpha",
     host: "foo.example.com",
@@ -191,7 +196,13 @@ export const shippedCases: RoutingCase[] = [
   { name: "bar canary", host: "bar.example.com", path: "/any.Svc/Any", headers: { env: "canary" }, expect: "bar-svc-canary" },
   { name: "bar prod header", host: "bar.example.com", path: "/any.Svc/Any", headers: { env: "prod" }, expect: "bar-svc" },
   { name: "bar no header", host: "bar.example.com", path: "/any.Svc/Any", expect: "bar-svc" },
-  { name: "bar header value is case-sensitive", host: "bar.example.com", path: "/any.Svc/Any", headers: { env: "Canary" }, expect: "bar-svc" },
+  {
+    name: "bar header value is case-sensitive",
+    host: "bar.example.com",
+    path: "/any.Svc/Any",
+    headers: { env: "Canary" },
+    expect: "bar-svc",
+  },
   { name: "unknown host", host: "nope.example.org", path: "/com.example.User/Login", expect: "UNIMPLEMENTED" },
   { name: "not a gRPC path", host: "foo.example.com", path: "/index.html", expect: "UNIMPLEMENTED" },
 ];
@@ -210,5 +221,9 @@ spec:
     - {name: grpc-infra-backend-v2, port: 8080, weight: 30}
     - {name: grpc-infra-backend-v3, port: 8080, weight: 0}
 `;
-export const weightShares: Record<string, number> = { "grpc-infra-backend-v1": 0.7, "grpc-infra-backend-v2": 0.3, "grpc-infra-backend-v3": 0 };
+export const weightShares: Record<string, number> = {
+  "grpc-infra-backend-v1": 0.7,
+  "grpc-infra-backend-v2": 0.3,
+  "grpc-infra-backend-v3": 0,
+};
 export const weightPath = `/${SVC}/Echo`;

@@ -18,7 +18,10 @@ describe("precedence across routes (the Gateway API GRPCRoute guide (https://gat
   it("falls back to a less specific hostname when the more specific routes do not match", () => {
     const c = compileYaml(
       BASE +
-        route("r-exact", "  hostnames: [foo.example.com]\n  rules: [{matches: [{method: {service: only.This}}], backendRefs: [{name: a, port: 80}]}]") +
+        route(
+          "r-exact",
+          "  hostnames: [foo.example.com]\n  rules: [{matches: [{method: {service: only.This}}], backendRefs: [{name: a, port: 80}]}]",
+        ) +
         route("r-wild", '  hostnames: ["*.example.com"]\n  rules: [{backendRefs: [{name: b, port: 80}]}]'),
     );
     expect(c.outcome("foo.example.com", "/only.This/X")).toBe("a");
@@ -80,7 +83,8 @@ describe("precedence across routes (the Gateway API GRPCRoute guide (https://gat
 describe("match semantics (the Gateway API GRPCRoute guide (https://gateway-api.sigs.k8s.io/api-types/grpcroute/))", () => {
   it("regexes are RE2 and match the whole service or method", () => {
     const c = compileYaml(
-      BASE + route("r", `  rules: [{matches: [{method: {type: RegularExpression, method: "Get|List"}}], backendRefs: [{name: a, port: 80}]}]`),
+      BASE +
+        route("r", `  rules: [{matches: [{method: {type: RegularExpression, method: "Get|List"}}], backendRefs: [{name: a, port: 80}]}]`),
     );
     expect(c.outcome("h", "/x.Y/Get")).toBe("a");
     expect(c.outcome("h", "/x.Y/List")).toBe("a");
@@ -138,7 +142,10 @@ describe("backends (the Gateway API GRPCRoute guide (https://gateway-api.sigs.k8
     const c = compileYaml(
       BASE +
         route("zero", "  rules: [{matches: [{method: {service: z.Z}}], backendRefs: [{name: a, port: 80, weight: 0}]}]") +
-        route("mixed", "  rules: [{matches: [{method: {service: m.M}}], backendRefs: [{name: a, port: 80, weight: 0}, {name: b, port: 80, weight: 3}]}]"),
+        route(
+          "mixed",
+          "  rules: [{matches: [{method: {service: m.M}}], backendRefs: [{name: a, port: 80, weight: 0}, {name: b, port: 80, weight: 3}]}]",
+        ),
     );
     expect(c.outcome("h", "/z.Z/M")).toBe("UNAVAILABLE");
     for (const r of [0, 0.2, 0.5, 0.99]) expect(c.outcome("h", "/m.M/M", {}, r)).toBe("b");
@@ -190,7 +197,9 @@ spec:
 `;
     const c = compileYaml(gw + route("r", "  hostnames: [foo.example.net]\n  rules: [{}]"));
     expect(c.statuses[0]!.parents[0]!.conditions[0]).toMatchObject({ status: "False", reason: "NoMatchingListenerHostname" });
-    expect(c.lines.find((l) => l.includes("NoMatchingListenerHostname") || l.includes("intersects"))).toMatch(/^test\.yaml:\d+:\d+: error: GRPCRoute default\/r spec\.parentRefs\[0\]/);
+    expect(c.lines.find((l) => l.includes("NoMatchingListenerHostname") || l.includes("intersects"))).toMatch(
+      /^test\.yaml:\d+:\d+: error: GRPCRoute default\/r spec\.parentRefs\[0\]/,
+    );
   });
 
   it("listener hostnames narrow the route's: only the intersection is served", () => {
@@ -207,7 +216,9 @@ kind: Service
 metadata: {name: a}
 spec: {type: ExternalName, externalName: a.test}
 `;
-    const c = compileYaml(gw + route("r", "  hostnames: [test.example.com, test.example.net]\n  rules: [{backendRefs: [{name: a, port: 443}]}]"));
+    const c = compileYaml(
+      gw + route("r", "  hostnames: [test.example.com, test.example.net]\n  rules: [{backendRefs: [{name: a, port: 443}]}]"),
+    );
     expect(c.outcome("test.example.com", "/x.Y/Z")).toBe("a");
     expect(c.outcome("test.example.net", "/x.Y/Z")).toBe("UNIMPLEMENTED");
     expect(c.outcome("other.example.com", "/x.Y/Z")).toBe("UNIMPLEMENTED");
@@ -232,7 +243,11 @@ spec:
     const text = BASE + route("r", "  rules: [{}]").replace("{name: gw}", "{name: nope}");
     const c = compileYaml(text);
     const line = text.split("\n").findIndex((l) => l.includes("{name: nope}")) + 1;
-    expect(c.lines.find((l) => l.includes("not defined"))).toMatch(new RegExp(`^test\\.yaml:${line}:\\d+: error: GRPCRoute default/r spec\\.parentRefs\\[0\\]: parent Gateway default/nope is not defined`));
+    expect(c.lines.find((l) => l.includes("not defined"))).toMatch(
+      new RegExp(
+        `^test\\.yaml:${line}:\\d+: error: GRPCRoute default/r spec\\.parentRefs\\[0\\]: parent Gateway default/nope is not defined`,
+      ),
+    );
   });
 });
 
@@ -309,6 +324,8 @@ describe("warnings no gateway gives", () => {
         route("first", "  rules: [{backendRefs: [{name: a, port: 80}]}]", ", creationTimestamp: '2025-01-01T00:00:00Z'") +
         route("second", "  rules: [{backendRefs: [{name: b, port: 80}]}]", ", creationTimestamp: '2026-01-01T00:00:00Z'"),
     );
-    expect(c.lines.find((l) => l.includes("GRPCRoute default/second"))).toMatch(/warning: .*duplicate match: GRPCRoute default\/first spec\.rules\[0\]/);
+    expect(c.lines.find((l) => l.includes("GRPCRoute default/second"))).toMatch(
+      /warning: .*duplicate match: GRPCRoute default\/first spec\.rules\[0\]/,
+    );
   });
 });

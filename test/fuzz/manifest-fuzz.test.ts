@@ -20,10 +20,10 @@ import { createMatcher } from "../../src/runtime/matcher.ts";
 import { parseTable, serializeTable } from "../../src/table/codec.ts";
 import { mutate } from "./mutate.ts";
 
-const SOAK = process.env["SOAK"] === "1";
+const SOAK = process.env.SOAK === "1";
 const CASES = SOAK ? 60_000 : 3_000;
-const SEED_BASE = Number(process.env["SEED_BASE"] ?? "1");
-const ONLY = process.env["SEED"] === undefined ? undefined : Number(process.env["SEED"]);
+const SEED_BASE = Number(process.env.SEED_BASE ?? "1");
+const ONLY = process.env.SEED === undefined ? undefined : Number(process.env.SEED);
 
 const ROUTES_DIR = join(import.meta.dirname, "../../routes");
 const shipped = readdirSync(ROUTES_DIR)
@@ -277,7 +277,13 @@ metadata: {name: a}
 spec: {type: ExternalName, externalName: a.origin.test, ports: [{port: 80}]}
 `;
 
-const BASES = [...shipped, shippedAll, { name: "rich.yaml", text: rich }, { name: "mesh.yaml", text: mesh }, { name: "anchors.yaml", text: anchors }];
+const BASES = [
+  ...shipped,
+  shippedAll,
+  { name: "rich.yaml", text: rich },
+  { name: "mesh.yaml", text: mesh },
+  { name: "anchors.yaml", text: anchors },
+];
 
 const REQUESTS = [
   { host: "api.example.com", path: "/com.example.User/Login", headers: { "x-tenant": "acme", "x-version": "v2" } },
@@ -340,7 +346,10 @@ describe("manifest fuzzing", () => {
       const loaded = loadSources([{ file: b.name, text: b.text }]);
       const result = compile(loaded.resources);
       const errors = [...loaded.diagnostics, ...result.diagnostics].filter((d) => d.severity === "error");
-      expect(errors.map((d) => `${d.pos.line}:${d.pos.col} ${d.message}`), b.name).toEqual([]);
+      expect(
+        errors.map((d) => `${d.pos.line}:${d.pos.col} ${d.message}`),
+        b.name,
+      ).toEqual([]);
     }
   });
 

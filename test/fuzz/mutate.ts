@@ -19,7 +19,24 @@ const int = (rnd: Rnd, lo: number, hi: number): number => lo + Math.floor(rnd() 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Path = (string | number)[];
 
-const INVALID_REGEXES = ["(?=x)", "(?!x)", "(?<=a)b", "\\1", "(a)\\1", "(", ")", "[", "[z-a]", "a{1001}", "a**", "(?P<n>", "\\p{Nope}", "\\", "x{2,1}", "(?i"];
+const INVALID_REGEXES = [
+  "(?=x)",
+  "(?!x)",
+  "(?<=a)b",
+  "\\1",
+  "(a)\\1",
+  "(",
+  ")",
+  "[",
+  "[z-a]",
+  "a{1001}",
+  "a**",
+  "(?P<n>",
+  "\\p{Nope}",
+  "\\",
+  "x{2,1}",
+  "(?i",
+];
 const EXPLOSIVE_REGEXES = ["(a+)+$", "(a|aa)+$", "(a|a?)+$", "([a-z]+)*\\d", "(.*a){12}", ".*.*.*.*.*=.*"];
 const WEIRD_STRINGS = [
   "",
@@ -57,6 +74,7 @@ const WEIRD_STRINGS = [
   "1e3",
   "%00",
   "/pkg.Svc/M",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal text is the mutation
   "${HOME}",
   "&anchor",
   "*alias",
@@ -75,7 +93,24 @@ const WEIRD_STRINGS = [
   "Gateway",
   "gateway.networking.k8s.io",
 ];
-const NUMBERS = [0, -1, -0, 1, 0.5, -2147483649, 2147483648, 65535, 65536, 1_000_000, 1_000_001, 2 ** 53 + 1, 1e308, -1e308, Number.MAX_SAFE_INTEGER, 1e-300];
+const NUMBERS = [
+  0,
+  -1,
+  -0,
+  1,
+  0.5,
+  -2147483649,
+  2147483648,
+  65535,
+  65536,
+  1_000_000,
+  1_000_001,
+  2 ** 53 + 1,
+  1e308,
+  -1e308,
+  Number.MAX_SAFE_INTEGER,
+  1e-300,
+];
 
 function isObj(v: Json): v is { [k: string]: Json } {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -182,7 +217,7 @@ function mutateValue(rnd: Rnd, root: Json): Json {
       // Regexes where regexes go, and the type that makes them regexes.
       const { parent } = parentOf(root, p);
       if (isObj(parent as Json) && typeof last === "string" && REGEX_KEYS.has(last)) {
-        (parent as { [k: string]: Json })["type"] = rnd() < 0.8 ? "RegularExpression" : pick(rnd, ["Exact", "regex", 3, null]);
+        (parent as { [k: string]: Json }).type = rnd() < 0.8 ? "RegularExpression" : pick(rnd, ["Exact", "regex", 3, null]);
         set(root, p, pick(rnd, rnd() < 0.7 ? INVALID_REGEXES : EXPLOSIVE_REGEXES));
       } else {
         set(root, p, pick(rnd, INVALID_REGEXES));
@@ -210,7 +245,8 @@ function mutateValue(rnd: Rnd, root: Json): Json {
     case 11: {
       // An unknown or misspelt key next to this one.
       const { parent } = parentOf(root, p);
-      if (isObj(parent as Json)) (parent as { [k: string]: Json })[pick(rnd, ["extra", "Kind", "hostName", "match", "__proto__", "constructor", ""])] = old;
+      if (isObj(parent as Json))
+        (parent as { [k: string]: Json })[pick(rnd, ["extra", "Kind", "hostName", "match", "__proto__", "constructor", ""])] = old;
       else set(root, p, randomScalarOrCollection(rnd, old));
       break;
     }
@@ -233,7 +269,38 @@ export function mutateStructure(rnd: Rnd, text: string, rounds: number): string 
   return values.map((v) => stringify(v, { lineWidth: 0 })).join("---\n");
 }
 
-const INSERTS = [": ", "- ", "\t", "&a ", "*a", "<<: *a\n", "!!binary ", "!!str ", "? ", "{", "}", "[", "]", ",", "#", "'", '"', "|\n", ">-\n", "\n---\n", "\n...\n", "%YAML 1.1\n", "\u0000", "\r", "\r\n", "\\", "@", "`", "\u00a0", "\u2028"];
+const INSERTS = [
+  ": ",
+  "- ",
+  "\t",
+  "&a ",
+  "*a",
+  "<<: *a\n",
+  "!!binary ",
+  "!!str ",
+  "? ",
+  "{",
+  "}",
+  "[",
+  "]",
+  ",",
+  "#",
+  "'",
+  '"',
+  "|\n",
+  ">-\n",
+  "\n---\n",
+  "\n...\n",
+  "%YAML 1.1\n",
+  "\u0000",
+  "\r",
+  "\r\n",
+  "\\",
+  "@",
+  "`",
+  "\u00a0",
+  "\u2028",
+];
 
 /** One change to the text itself. */
 export function mutateText(rnd: Rnd, text: string): string {
@@ -285,7 +352,7 @@ export function mutateText(rnd: Rnd, text: string): string {
     }
     default: {
       // CRLF line endings for part or all of the file.
-      return rnd() < 0.5 ? text.replace(/\n/g, "\r\n") : lines.slice(0, li).join("\r\n") + "\n" + lines.slice(li).join("\n");
+      return rnd() < 0.5 ? text.replace(/\n/g, "\r\n") : `${lines.slice(0, li).join("\r\n")}\n${lines.slice(li).join("\n")}`;
     }
   }
 }

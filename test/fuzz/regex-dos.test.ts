@@ -48,7 +48,10 @@ spec:
   rules:
 ${rules.join("\n")}
 ${PATTERNS.flatMap((_, i) => [`m${i}`, `h${i}`])
-  .map((n) => `---\napiVersion: v1\nkind: Service\nmetadata: {name: ${n}}\nspec: {type: ExternalName, externalName: ${n}.origin.test, ports: [{port: 80}]}`)
+  .map(
+    (n) =>
+      `---\napiVersion: v1\nkind: Service\nmetadata: {name: ${n}}\nspec: {type: ExternalName, externalName: ${n}.origin.test, ports: [{port: 80}]}`,
+  )
   .join("\n")}
 `;
 
@@ -72,8 +75,8 @@ function answer(m: Matcher, method: string, headers: Record<string, string> = {}
  * so its poison is a final `_`; header values may be anything up to 8 KiB.
  */
 function adversarial(m: Matcher, n: number): void {
-  const evilMethod = "a".repeat(Math.min(n, 1023)) + "_";
-  const headers = Object.fromEntries(PATTERNS.map((_, i) => [`x-p${i}`, "a".repeat(n) + "!"]));
+  const evilMethod = `${"a".repeat(Math.min(n, 1023))}_`;
+  const headers = Object.fromEntries(PATTERNS.map((_, i) => [`x-p${i}`, `${"a".repeat(n)}!`]));
   // The method fails every method regex and every header regex is tried too.
   expect(answer(m, evilMethod, headers)).toBe("none");
 }
@@ -107,7 +110,7 @@ describe("regexes run in linear time (RE2), so no request can make matching back
     const total = performance.now() - start;
     // Not a benchmark (see the file comment): 2 s against a backtracking engine's ~2^4000 steps.
     expect(total).toBeLessThan(2000);
-    if (process.env["VERBOSE"] === "1") console.log("ms per size (both matchers)", times);
+    if (process.env.VERBOSE === "1") console.log("ms per size (both matchers)", times);
   });
 
   it("the same patterns really do backtrack in a JS RegExp", () => {
@@ -124,7 +127,7 @@ describe("regexes run in linear time (RE2), so no request can make matching back
       const js = new RegExp(`^(?:${source})$`);
       let reached: number | undefined;
       for (let n = 12; n <= 34; n++) {
-        const input = "a".repeat(n) + "!";
+        const input = `${"a".repeat(n)}!`;
         const t0 = performance.now();
         expect(js.test(input)).toBe(false);
         const took = performance.now() - t0;
@@ -135,7 +138,7 @@ describe("regexes run in linear time (RE2), so no request can make matching back
         }
       }
       expect(reached, `JS RegExp ${source} never got slower than RE2 on n=4000 (${compiled.toFixed(2)} ms) up to n=34`).toBeDefined();
-      if (process.env["VERBOSE"] === "1") console.log(`JS ${source}: n=${reached} is slower than RE2 at n=4000 (${compiled.toFixed(2)} ms)`);
+      if (process.env.VERBOSE === "1") console.log(`JS ${source}: n=${reached} is slower than RE2 at n=4000 (${compiled.toFixed(2)} ms)`);
     }
   });
 });

@@ -84,7 +84,12 @@ describe("framing and sizes (MAX_MESSAGE_BYTES = 1024)", () => {
         c.close();
       },
     });
-    const res = await fetch(`${env.worker.url}${echo}`, { method: "POST", headers: { "content-type": "application/proto", [caseHeader]: "alpha" }, body, duplex: "half" } as RequestInit);
+    const res = await fetch(`${env.worker.url}${echo}`, {
+      method: "POST",
+      headers: { "content-type": "application/proto", [caseHeader]: "alpha" },
+      body,
+      duplex: "half",
+    } as RequestInit);
     expect((await res.json()).code).toBe("resource_exhausted");
   });
 });
@@ -129,31 +134,53 @@ describe("paths, headers, hosts", () => {
   });
   test("a header value with a control character → INVALID_ARGUMENT, no origin reached", async () => {
     const before = alphaCalls();
-    const r = await rawRequest(env.worker.url, `POST ${echo} HTTP/1.1\r\nhost: a\r\ncontent-type: application/grpc-web+proto\r\n${caseHeader}: alpha\r\nx-bad: a\x01b\r\ncontent-length: 5`, new Uint8Array(5));
+    const r = await rawRequest(
+      env.worker.url,
+      `POST ${echo} HTTP/1.1\r\nhost: a\r\ncontent-type: application/grpc-web+proto\r\n${caseHeader}: alpha\r\nx-bad: a\x01b\r\ncontent-length: 5`,
+      new Uint8Array(5),
+    );
     expect([r.status, r.headers["grpc-status"]]).toEqual([200, "3"]);
     expect(alphaCalls()).toBe(before);
   });
   test("repeated headers are joined: two content types are unknown, two deadlines malformed", async () => {
-    const type = await rawRequest(env.worker.url, `POST ${echo} HTTP/1.1\r\nhost: a\r\ncontent-type: application/proto\r\ncontent-type: application/json\r\ncontent-length: 0`);
+    const type = await rawRequest(
+      env.worker.url,
+      `POST ${echo} HTTP/1.1\r\nhost: a\r\ncontent-type: application/proto\r\ncontent-type: application/json\r\ncontent-length: 0`,
+    );
     expect(type.status).toBe(415);
-    const timeout = await rawRequest(env.worker.url, `POST ${echo} HTTP/1.1\r\nhost: a\r\ncontent-type: application/grpc-web+proto\r\ngrpc-timeout: 1S\r\ngrpc-timeout: 2S\r\n${caseHeader}: alpha\r\ncontent-length: 5`, new Uint8Array(5));
+    const timeout = await rawRequest(
+      env.worker.url,
+      `POST ${echo} HTTP/1.1\r\nhost: a\r\ncontent-type: application/grpc-web+proto\r\ngrpc-timeout: 1S\r\ngrpc-timeout: 2S\r\n${caseHeader}: alpha\r\ncontent-length: 5`,
+      new Uint8Array(5),
+    );
     expect(timeout.headers["grpc-status"]).toBe("3");
   });
   test("a huge header: workerd refuses past its limit (431), below it the answer is in protocol", async () => {
-    const big = await rawRequest(env.worker.url, `POST ${echo} HTTP/1.1\r\nhost: a\r\ncontent-type: application/grpc-web+proto\r\nx-big: ${"a".repeat(200_000)}\r\ncontent-length: 5`, new Uint8Array(5));
+    const big = await rawRequest(
+      env.worker.url,
+      `POST ${echo} HTTP/1.1\r\nhost: a\r\ncontent-type: application/grpc-web+proto\r\nx-big: ${"a".repeat(200_000)}\r\ncontent-length: 5`,
+      new Uint8Array(5),
+    );
     expect(big.status).toBe(431);
     const r = await grpcWebCall(env.worker.url, "a", echo, { [caseHeader]: "alpha", "x-big": "b".repeat(32_000) });
     expect(r.httpStatus).toBe(200);
     expect(r.grpcStatus).toMatch(/^\d+$/);
   });
-  test.each(["API.Example.COM", "api.example.com:8443", "api.example.com.", "Api.Example.Com.:443"])("host %s routes as api.example.com", async (host) => {
-    const before = env.beta.calls.length;
-    const r = await grpcWebCall(env.worker.url, host, echo, { [caseHeader]: "host" });
-    expect(r.grpcStatus).toBe("0");
-    expect(env.beta.calls.length).toBe(before + 1);
-  });
+  test.each(["API.Example.COM", "api.example.com:8443", "api.example.com.", "Api.Example.Com.:443"])(
+    "host %s routes as api.example.com",
+    async (host) => {
+      const before = env.beta.calls.length;
+      const r = await grpcWebCall(env.worker.url, host, echo, { [caseHeader]: "host" });
+      expect(r.grpcStatus).toBe("0");
+      expect(env.beta.calls.length).toBe(before + 1);
+    },
+  );
   test("HTTP/1.0 without Host never reaches the Worker: the runtime answers 400", async () => {
-    const r = await rawRequest(env.worker.url, `POST ${echo} HTTP/1.0\r\ncontent-type: application/grpc-web+proto\r\ncontent-length: 5`, new Uint8Array(5));
+    const r = await rawRequest(
+      env.worker.url,
+      `POST ${echo} HTTP/1.0\r\ncontent-type: application/grpc-web+proto\r\ncontent-length: 5`,
+      new Uint8Array(5),
+    );
     expect(r.status).toBe(400);
   });
 });

@@ -98,7 +98,12 @@ function misbehave(req: IncomingMessage, res: ServerResponse): void {
 const heavy = 1_000_000;
 
 export async function startHardeningEnv(): Promise<HardeningEnv> {
-  const [alpha, beta, bad, refused] = await Promise.all([startOrigin("alpha"), startOrigin("beta"), startScriptedOrigin(misbehave), refusingOriginUrl()]);
+  const [alpha, beta, bad, refused] = await Promise.all([
+    startOrigin("alpha"),
+    startOrigin("beta"),
+    startScriptedOrigin(misbehave),
+    refusingOriginUrl(),
+  ]);
   const single = (name: string, url: string) => ({ backends: [{ name, url }] });
   const table = hardeningTable({
     plain: {
@@ -106,20 +111,61 @@ export async function startHardeningEnv(): Promise<HardeningEnv> {
         alpha: single("alpha", alpha.url),
         refused: single("refused", refused),
         ...Object.fromEntries(
-          ["stall-headers", "stall-headers-deadline", "stall-mid", "reset-mid", "html503", "html500", "garbage-trailer", "no-status-trailer", "nan-status-trailer", "nan-status-header"].map((m) => [m, single("bad", bad.url)]),
+          [
+            "stall-headers",
+            "stall-headers-deadline",
+            "stall-mid",
+            "reset-mid",
+            "html503",
+            "html500",
+            "garbage-trailer",
+            "no-status-trailer",
+            "nan-status-trailer",
+            "nan-status-header",
+          ].map((m) => [m, single("bad", bad.url)]),
         ),
         // Retries: the first draw goes to the failing backend, a retry to alpha.
-        "retry-refused": { backends: [{ name: "refused", url: refused, weight: heavy }, { name: "alpha", url: alpha.url }] },
-        "retry-reset-mid": { backends: [{ name: "bad", url: bad.url, weight: heavy }, { name: "alpha", url: alpha.url }] },
-        "retry-reset-after-request": { backends: [{ name: "bad", url: bad.url, weight: heavy }, { name: "alpha", url: alpha.url }] },
-        "retry-status-off": { backends: [{ name: "bad", url: bad.url, weight: heavy }, { name: "alpha", url: alpha.url }] },
+        "retry-refused": {
+          backends: [
+            { name: "refused", url: refused, weight: heavy },
+            { name: "alpha", url: alpha.url },
+          ],
+        },
+        "retry-reset-mid": {
+          backends: [
+            { name: "bad", url: bad.url, weight: heavy },
+            { name: "alpha", url: alpha.url },
+          ],
+        },
+        "retry-reset-after-request": {
+          backends: [
+            { name: "bad", url: bad.url, weight: heavy },
+            { name: "alpha", url: alpha.url },
+          ],
+        },
+        "retry-status-off": {
+          backends: [
+            { name: "bad", url: bad.url, weight: heavy },
+            { name: "alpha", url: alpha.url },
+          ],
+        },
       },
     },
     retrying: {
       annotations: { "retry.linkerd.io/grpc": "unavailable, internal", "retry.linkerd.io/limit": "2" },
       cases: {
-        "retry-status": { backends: [{ name: "bad", url: bad.url, weight: heavy }, { name: "alpha", url: alpha.url }] },
-        "retry-status-streamed": { backends: [{ name: "bad", url: bad.url, weight: heavy }, { name: "alpha", url: alpha.url }] },
+        "retry-status": {
+          backends: [
+            { name: "bad", url: bad.url, weight: heavy },
+            { name: "alpha", url: alpha.url },
+          ],
+        },
+        "retry-status-streamed": {
+          backends: [
+            { name: "bad", url: bad.url, weight: heavy },
+            { name: "alpha", url: alpha.url },
+          ],
+        },
       },
     },
     timed: {
@@ -133,7 +179,11 @@ export async function startHardeningEnv(): Promise<HardeningEnv> {
   });
   const worker = await startWorker(table, { vars: { ...limits, ALLOWED_ORIGINS: "https://app.example.com" } });
   return {
-    alpha, beta, bad, refused, worker,
+    alpha,
+    beta,
+    bad,
+    refused,
+    worker,
     async close() {
       await worker.dispose();
       await Promise.all([alpha.close(), beta.close(), bad.close()]);

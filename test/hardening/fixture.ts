@@ -30,11 +30,14 @@ export function hardeningManifests(routes: Record<string, RouteSpec>): string {
   const docs = [edgeGateway()];
   const services = new Map<string, { url: string; protocol?: string }>();
   for (const route of Object.values(routes)) {
-    for (const c of Object.values(route.cases)) for (const b of c.backends) services.set(b.name, { url: b.url, ...(b.protocol ? { protocol: b.protocol } : {}) });
+    for (const c of Object.values(route.cases))
+      for (const b of c.backends) services.set(b.name, { url: b.url, ...(b.protocol ? { protocol: b.protocol } : {}) });
   }
   for (const [name, s] of services) docs.push(originService(name, s.url, s.protocol === undefined ? {} : { protocol: s.protocol }));
   for (const [routeName, route] of Object.entries(routes)) {
-    const notes = Object.entries(route.annotations ?? {}).map(([k, v]) => `\n    ${k}: ${quote(v)}`).join("");
+    const notes = Object.entries(route.annotations ?? {})
+      .map(([k, v]) => `\n    ${k}: ${quote(v)}`)
+      .join("");
     const rules = Object.entries(route.cases).map(
       ([name, c]) => `  - matches: [{method: {service: ${demoService}}, headers: [{name: ${caseHeader}, value: ${quote(name)}}]}]
     backendRefs: [${c.backends.map((b) => `{name: ${b.name}, port: 80, weight: ${b.weight ?? 1}}`).join(", ")}]`,

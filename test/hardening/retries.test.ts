@@ -32,12 +32,15 @@ async function failure(p: Promise<unknown>): Promise<ConnectError> {
   throw new Error("call succeeded");
 }
 
-test.each(["grpc-web (node)", "connect (node)", "connect GET (web)"] as const)("%s: connection refused → retried on the rule's other backend", async (kind) => {
-  const before = calls();
-  const res = await demoClient(env.worker.url, kind).echo({ message: "again" }, via("retry-refused"));
-  expect(res).toMatchObject({ backend: "alpha", message: "again" });
-  expect(calls().alpha).toBe(before.alpha + 1);
-});
+test.each(["grpc-web (node)", "connect (node)", "connect GET (web)"] as const)(
+  "%s: connection refused → retried on the rule's other backend",
+  async (kind) => {
+    const before = calls();
+    const res = await demoClient(env.worker.url, kind).echo({ message: "again" }, via("retry-refused"));
+    expect(res).toMatchObject({ backend: "alpha", message: "again" });
+    expect(calls().alpha).toBe(before.alpha + 1);
+  },
+);
 
 test("Connect server stream: connection refused is not replayed", async () => {
   const err = await failure(

@@ -87,7 +87,9 @@ export function rawRequest(baseUrl: string, head: string, body: Uint8Array = new
     const chunks: Buffer[] = [];
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new Error(`no complete answer in ${timeoutMs} ms; got ${JSON.stringify(Buffer.concat(chunks).toString("latin1").slice(0, 300))}`));
+      reject(
+        new Error(`no complete answer in ${timeoutMs} ms; got ${JSON.stringify(Buffer.concat(chunks).toString("latin1").slice(0, 300))}`),
+      );
     }, timeoutMs);
     socket.on("connect", () => {
       socket.write(Buffer.concat([Buffer.from(`${head}\r\nconnection: close\r\n\r\n`, "latin1"), Buffer.from(body)]));

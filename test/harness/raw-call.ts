@@ -55,7 +55,10 @@ function trailerOf(body: Buffer): Record<string, string> {
   for (let i = 0; i + 5 <= body.length; ) {
     const len = body.readUInt32BE(i + 1);
     if (body[i] === 0x80) {
-      for (const line of body.subarray(i + 5, i + 5 + len).toString("utf8").split("\r\n")) {
+      for (const line of body
+        .subarray(i + 5, i + 5 + len)
+        .toString("utf8")
+        .split("\r\n")) {
         const colon = line.indexOf(":");
         if (colon > 0) out[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
       }

@@ -78,7 +78,6 @@ const warmUnary = soak ? N : 512;
 const warmStreams = soak ? M : 16;
 const nodeHeapGrowthBound = 32 * MiB;
 
-
 type TransportKind = "grpc-web" | "connect";
 type Unary =
   | { kind: "echo"; transport: TransportKind; message: string; delayMs: number }
@@ -90,7 +89,14 @@ interface Stream {
 }
 
 /** Codes an origin may fail with; all pass the edge unchanged. */
-const failCodes = [Code.InvalidArgument, Code.NotFound, Code.FailedPrecondition, Code.PermissionDenied, Code.ResourceExhausted, Code.Aborted];
+const failCodes = [
+  Code.InvalidArgument,
+  Code.NotFound,
+  Code.FailedPrecondition,
+  Code.PermissionDenied,
+  Code.ResourceExhausted,
+  Code.Aborted,
+];
 const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789 -_.:/%ÄÖé€";
 
 function workload(random: () => number, n: number, m: number, tag: string): { unary: Unary[]; streams: Stream[] } {
@@ -99,9 +105,17 @@ function workload(random: () => number, n: number, m: number, tag: string): { un
   const text = (max: number) => Array.from({ length: Math.floor(random() * max) }, () => pick([...alphabet])).join("");
   const unary = Array.from({ length: n }, (_, i): Unary => {
     if (random() < 0.02) return { kind: "fail", transport: transport(), code: pick(failCodes), message: `${tag} fail ${i}: ${text(40)}` };
-    return { kind: "echo", transport: transport(), message: `${tag} ${i} ${text(200)}`, delayMs: random() < 0.1 ? 1 + Math.floor(random() * 3) : 0 };
+    return {
+      kind: "echo",
+      transport: transport(),
+      message: `${tag} ${i} ${text(200)}`,
+      delayMs: random() < 0.1 ? 1 + Math.floor(random() * 3) : 0,
+    };
   });
-  const streams = Array.from({ length: m }, (): Stream => ({ transport: transport(), count: 3 + Math.floor(random() * 6), delayMs: 5 + Math.floor(random() * 16) }));
+  const streams = Array.from(
+    { length: m },
+    (): Stream => ({ transport: transport(), count: 3 + Math.floor(random() * 6), delayMs: 5 + Math.floor(random() * 16) }),
+  );
   return { unary, streams };
 }
 
@@ -213,7 +227,8 @@ async function run(clients: Clients, unary: readonly Unary[], streams: readonly 
       try {
         if (c.kind === "echo") {
           const res = await clients[c.transport].echo({ message: c.message, delayMs: c.delayMs }, opts);
-          if (res.message !== c.message) errors.add("WRONG_ANSWER", `#${i} ${c.transport}: sent ${JSON.stringify(c.message)}, got ${JSON.stringify(res.message)}`);
+          if (res.message !== c.message)
+            errors.add("WRONG_ANSWER", `#${i} ${c.transport}: sent ${JSON.stringify(c.message)}, got ${JSON.stringify(res.message)}`);
           else if (res.backend !== "heavy" && res.backend !== "light") errors.add("WRONG_BACKEND", `#${i}: ${res.backend}`);
           else seen(res.backend);
         } else {
@@ -253,7 +268,8 @@ async function run(clients: Clients, unary: readonly Unary[], streams: readonly 
   };
 
   await Promise.all([...streams.map(stream), ...Array.from({ length: concurrency }, unaryWorker)]);
-  if (abort.aborted) errors.add("RUN_BUDGET_EXCEEDED", `the run did not finish in ${runBudgetMs} ms; ${unary.length - next} unary calls never started`);
+  if (abort.aborted)
+    errors.add("RUN_BUDGET_EXCEEDED", `the run did not finish in ${runBudgetMs} ms; ${unary.length - next} unary calls never started`);
   return {
     errors,
     originErrors,
@@ -332,7 +348,9 @@ test(
       // beyond what workerd grows by itself.
       const control = await controlGrowth();
       console.log(`  control pass-through workerd RSS growth after warm-up ${mib(control)}; edge ${mib(rssEnd - rssWarm)}`);
-      expect(rssEnd - rssWarm, `workerd RSS growth after warm-up, beyond the pass-through control's ${mib(control)}`).toBeLessThan(control + workerdGrowthBound);
+      expect(rssEnd - rssWarm, `workerd RSS growth after warm-up, beyond the pass-through control's ${mib(control)}`).toBeLessThan(
+        control + workerdGrowthBound,
+      );
     }
     expect(heapEnd - heapWarm, `Node heapUsed growth after warm-up`).toBeLessThan(nodeHeapGrowthBound);
   },

@@ -136,7 +136,11 @@ export function randomRouteSet(seed: number, requestCount: number): RandomRouteS
     if (chance(rnd, 0.1)) gw.listeners.push({ name: "tcp", hostname: undefined, protocol: "TCP", from: "All" });
     gateways.push(gw);
     const listeners = gw.listeners.map((l) => {
-      const parts = [`name: ${l.name}`, `port: ${l.protocol === "HTTPS" ? 443 : l.protocol === "TCP" ? 9000 : 80}`, `protocol: ${l.protocol}`];
+      const parts = [
+        `name: ${l.name}`,
+        `port: ${l.protocol === "HTTPS" ? 443 : l.protocol === "TCP" ? 9000 : 80}`,
+        `protocol: ${l.protocol}`,
+      ];
       if (l.hostname !== undefined) parts.push(`hostname: ${q(l.hostname)}`);
       if (l.from !== undefined) parts.push(`allowedRoutes: {namespaces: {from: ${l.from}}}`);
       return `  - {${parts.join(", ")}}`;
@@ -206,7 +210,7 @@ spec: {type: ExternalName, externalName: ${b}.${ns}.origin.test, ports: [{port: 
 
   const requests: RandomRequest[] = [];
   for (let i = 0; i < requestCount; i++) requests.push(randomRequest(rnd));
-  return { seed, yaml: docs.join("\n---\n") + "\n", requests };
+  return { seed, yaml: `${docs.join("\n---\n")}\n`, requests };
 }
 
 function randomMatch(rnd: Rnd): string {

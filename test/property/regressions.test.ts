@@ -81,7 +81,15 @@ describe("Object.prototype names as services and methods (found by the fuzzer)",
     const table = parseTable(serializeTable(compile(loaded.resources).table));
     const m = createMatcher(table);
     const reference = createLinearMatcher(loaded.resources);
-    for (const path of ["/toString/M", "/constructor/M", "/x.Y/__proto__", "/__proto__/valueOf", "/hasOwnProperty/x", "/a.S/toString", "/__proto__/M"]) {
+    for (const path of [
+      "/toString/M",
+      "/constructor/M",
+      "/x.Y/__proto__",
+      "/__proto__/valueOf",
+      "/hasOwnProperty/x",
+      "/a.S/toString",
+      "/__proto__/M",
+    ]) {
       const r = m.match({ host: "h", path, header: () => null });
       const got = r.rule < 0 ? null : { route: "default/proto", rule: table.rules[r.rule]!.index };
       expect(got, path).toEqual(reference({ host: "h", path, headers: {} }));

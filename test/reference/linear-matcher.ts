@@ -73,7 +73,14 @@ export function createLinearMatcher(resources: readonly Resource[]) {
   };
 }
 
-function entry(listenerHost: string, host: string, route: GRPCRouteDoc, rule: number, matchIndex: number, match: RouteMatch | undefined): Entry {
+function entry(
+  listenerHost: string,
+  host: string,
+  route: GRPCRouteDoc,
+  rule: number,
+  matchIndex: number,
+  match: RouteMatch | undefined,
+): Entry {
   const m = match?.method;
   const regex = m?.type === "RegularExpression";
   const test = (v: string | undefined) => {
@@ -110,7 +117,9 @@ function entry(listenerHost: string, host: string, route: GRPCRouteDoc, rule: nu
       -(m?.method?.length ?? 0),
       -headers.length,
       -(m !== undefined && !regex ? 1 : 0),
-      -(match?.headers ?? []).filter((h, i, all) => h.type !== "RegularExpression" && all.findIndex((o) => o.name.toLowerCase() === h.name.toLowerCase()) === i).length,
+      -(match?.headers ?? []).filter(
+        (h, i, all) => h.type !== "RegularExpression" && all.findIndex((o) => o.name.toLowerCase() === h.name.toLowerCase()) === i,
+      ).length,
       created === undefined ? Number.POSITIVE_INFINITY : Date.parse(created),
       `${route.metadata.namespace}/${route.metadata.name}`,
       rule,

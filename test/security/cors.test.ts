@@ -61,7 +61,12 @@ const workers = (): RunningWorker[] => [listOnly, withCredentials, anyOrigin];
 let calls = (): number => 0;
 
 beforeAll(async () => {
-  const [alpha, html, raw, dead] = await Promise.all([startOrigin("alpha"), startHtmlOrigin(502), startRawOrigin("raw", permissiveOrigin), deadOriginUrl()]);
+  const [alpha, html, raw, dead] = await Promise.all([
+    startOrigin("alpha"),
+    startHtmlOrigin(502),
+    startRawOrigin("raw", permissiveOrigin),
+    deadOriginUrl(),
+  ]);
   origins = [alpha, html, raw];
   calls = () => alpha.calls.length + html.calls.length + raw.calls.length;
   const table = demoTable({ alpha: alpha.url, beta: alpha.url, dead, html: html.url, raw: raw.url });
@@ -86,8 +91,22 @@ const preflight = (w: RunningWorker, origin: string) =>
 /** The actual requests a page could make, as (name, request) pairs; `route` picks the rule. */
 const actuals = (route: string) =>
   [
-    ["gRPC-web POST", { path: `/${demoService}/Echo`, headers: { "content-type": "application/grpc-web+proto", "x-grpc-web": "1", [routeHeader]: route }, body: emptyGrpcWebBody }],
-    ["Connect POST", { path: `/${demoService}/Echo`, headers: { "content-type": "application/proto", "connect-protocol-version": "1", [routeHeader]: route }, body: new Uint8Array(0) }],
+    [
+      "gRPC-web POST",
+      {
+        path: `/${demoService}/Echo`,
+        headers: { "content-type": "application/grpc-web+proto", "x-grpc-web": "1", [routeHeader]: route },
+        body: emptyGrpcWebBody,
+      },
+    ],
+    [
+      "Connect POST",
+      {
+        path: `/${demoService}/Echo`,
+        headers: { "content-type": "application/proto", "connect-protocol-version": "1", [routeHeader]: route },
+        body: new Uint8Array(0),
+      },
+    ],
     ["Connect GET", { method: "GET", path: `/${demoService}/Echo?connect=v1&encoding=proto&message=`, headers: { [routeHeader]: route } }],
   ] as const;
 
@@ -99,7 +118,13 @@ const answers = [
 ] as const;
 
 function expectNoCors(res: RawResponse, what: string): void {
-  for (const h of ["access-control-allow-origin", "access-control-allow-credentials", "access-control-allow-methods", "access-control-allow-headers", "access-control-expose-headers"]) {
+  for (const h of [
+    "access-control-allow-origin",
+    "access-control-allow-credentials",
+    "access-control-allow-methods",
+    "access-control-allow-headers",
+    "access-control-expose-headers",
+  ]) {
     expect(header(res, h), `${what}: ${h}`).toBeUndefined();
   }
 }
@@ -146,25 +171,31 @@ describe("preflights", () => {
 });
 
 describe.each(answers)("actual requests: %s", (_name, route) => {
-  test.each(actuals(route).map(([n, r]) => [n, r] as const))("%s from unlisted origins: no allow-origin, Vary: Origin", async (what, req) => {
-    for (const w of [listOnly, withCredentials]) {
-      for (const origin of unlisted) {
-        const res = await rawRequest(w.url, { ...req, headers: { ...req.headers, origin } });
-        expectNoCors(res, `${what} from ${origin}`);
-        expect(header(res, "vary") ?? "", `${what}: Vary`).toMatch(/\borigin\b/i);
+  test.each(actuals(route).map(([n, r]) => [n, r] as const))(
+    "%s from unlisted origins: no allow-origin, Vary: Origin",
+    async (what, req) => {
+      for (const w of [listOnly, withCredentials]) {
+        for (const origin of unlisted) {
+          const res = await rawRequest(w.url, { ...req, headers: { ...req.headers, origin } });
+          expectNoCors(res, `${what} from ${origin}`);
+          expect(header(res, "vary") ?? "", `${what}: Vary`).toMatch(/\borigin\b/i);
+        }
       }
-    }
-  });
+    },
+  );
 
-  test.each(actuals(route).map(([n, r]) => [n, r] as const))("%s with credentials on: never *, the listed origin echoed", async (what, req) => {
-    for (const origin of [...unlisted, listed]) {
-      const res = await rawRequest(withCredentials.url, { ...req, headers: { ...req.headers, origin } });
-      expectNoStar(res, `${what} from ${origin}`);
-    }
-    const ok = await rawRequest(withCredentials.url, { ...req, headers: { ...req.headers, origin: listed } });
-    expect(header(ok, "access-control-allow-origin")).toBe(listed);
-    expect(header(ok, "access-control-allow-credentials")).toBe("true");
-  });
+  test.each(actuals(route).map(([n, r]) => [n, r] as const))(
+    "%s with credentials on: never *, the listed origin echoed",
+    async (what, req) => {
+      for (const origin of [...unlisted, listed]) {
+        const res = await rawRequest(withCredentials.url, { ...req, headers: { ...req.headers, origin } });
+        expectNoStar(res, `${what} from ${origin}`);
+      }
+      const ok = await rawRequest(withCredentials.url, { ...req, headers: { ...req.headers, origin: listed } });
+      expect(header(ok, "access-control-allow-origin")).toBe(listed);
+      expect(header(ok, "access-control-allow-credentials")).toBe("true");
+    },
+  );
 
   test.each(actuals(route).map(([n, r]) => [n, r] as const))("%s without an Origin header: no allow-origin", async (_what, req) => {
     const res = await rawRequest(listOnly.url, req);

@@ -107,7 +107,10 @@ describe.each(failures)("$what", (failure) => {
       headers: { "content-type": "application/grpc-web+proto", "x-grpc-web": "1", [routeHeader]: route },
       body: emptyGrpcWebBody,
     });
-    const trailer = frames(res.body).find((f) => f.flags & 0x80)?.data.toString("utf8") ?? "";
+    const trailer =
+      frames(res.body)
+        .find((f) => f.flags & 0x80)
+        ?.data.toString("utf8") ?? "";
     const status = header(res, "grpc-status") ?? /grpc-status:\s*(\d+)/i.exec(trailer)?.[1];
     expect(status).not.toBe("0");
     expectNoLeak(header(res, "grpc-message") ?? /grpc-message:\s*([^\r\n]*)/i.exec(trailer)?.[1], "grpc-message");
@@ -121,33 +124,38 @@ describe.each(failures)("$what", (failure) => {
       body: Buffer.from(emptyGrpcWebBody).toString("base64"),
     });
     const body = decodeText(res.body.toString("latin1"));
-    const trailer = frames(body).find((f) => f.flags & 0x80)?.data.toString("utf8") ?? "";
+    const trailer =
+      frames(body)
+        .find((f) => f.flags & 0x80)
+        ?.data.toString("utf8") ?? "";
     expectNoLeak(header(res, "grpc-message") ?? /grpc-message:\s*([^\r\n]*)/i.exec(trailer)?.[1], "grpc-message (text)");
   });
 
-  if (unaryToo) test("Connect unary POST (by hand): JSON message and whole body", async () => {
-    const res = await rawRequest(worker.url, {
-      path: `/${demoService}/Echo`,
-      headers: { "content-type": "application/proto", "connect-protocol-version": "1", [routeHeader]: route },
-      body: new Uint8Array(0),
+  if (unaryToo)
+    test("Connect unary POST (by hand): JSON message and whole body", async () => {
+      const res = await rawRequest(worker.url, {
+        path: `/${demoService}/Echo`,
+        headers: { "content-type": "application/proto", "connect-protocol-version": "1", [routeHeader]: route },
+        body: new Uint8Array(0),
+      });
+      expect(res.status).not.toBe(200);
+      expect(header(res, "content-type")).toMatch(/^application\/json/);
+      const json = JSON.parse(res.body.toString("utf8")) as { code: string; message?: string };
+      expectNoLeak(json.message, "Connect JSON message");
+      expectNoLeak(res.body.toString("utf8"), "Connect JSON body");
     });
-    expect(res.status).not.toBe(200);
-    expect(header(res, "content-type")).toMatch(/^application\/json/);
-    const json = JSON.parse(res.body.toString("utf8")) as { code: string; message?: string };
-    expectNoLeak(json.message, "Connect JSON message");
-    expectNoLeak(res.body.toString("utf8"), "Connect JSON body");
-  });
 
-  if (unaryToo) test("Connect unary GET (by hand): JSON message", async () => {
-    const res = await rawRequest(worker.url, {
-      method: "GET",
-      path: `/${demoService}/Echo?connect=v1&encoding=proto&message=`,
-      headers: { [routeHeader]: route },
+  if (unaryToo)
+    test("Connect unary GET (by hand): JSON message", async () => {
+      const res = await rawRequest(worker.url, {
+        method: "GET",
+        path: `/${demoService}/Echo?connect=v1&encoding=proto&message=`,
+        headers: { [routeHeader]: route },
+      });
+      expect(res.status).not.toBe(200);
+      const json = JSON.parse(res.body.toString("utf8")) as { code: string; message?: string };
+      expectNoLeak(json.message, "Connect GET JSON message");
     });
-    expect(res.status).not.toBe(200);
-    const json = JSON.parse(res.body.toString("utf8")) as { code: string; message?: string };
-    expectNoLeak(json.message, "Connect GET JSON message");
-  });
 
   test("Connect streaming (by hand): end-stream frame error", async () => {
     const res = await rawRequest(worker.url, {

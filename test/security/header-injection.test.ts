@@ -19,7 +19,12 @@ import { edgeGateway, originService } from "../fixtures/manifests.ts";
 const file = "routes/injected.yaml";
 
 /** A gateway, a service and a route whose filter sits at `level`; the value is on line `valueLine`. */
-function manifest(kind: "RequestHeaderModifier" | "ResponseHeaderModifier", action: "set" | "add", level: "rule" | "backendRef", yamlValue: string): { text: string; valueLine: number; valueCol: number } {
+function manifest(
+  kind: "RequestHeaderModifier" | "ResponseHeaderModifier",
+  action: "set" | "add",
+  level: "rule" | "backendRef",
+  yamlValue: string,
+): { text: string; valueLine: number; valueCol: number } {
   const key = kind === "RequestHeaderModifier" ? "requestHeaderModifier" : "responseHeaderModifier";
   const head = `${edgeGateway()}
 ---
@@ -64,7 +69,9 @@ describe.each(["RequestHeaderModifier", "ResponseHeaderModifier"] as const)("%s"
         expect(errors, JSON.stringify(errors, null, 1)).toHaveLength(1);
         const e = errors[0]!;
         expect(e.message).toMatch(/control character, (CR \(\\r\)|LF \(\\n\)|NUL) at position 2; it would split or inject a header/);
-        expect(e.path).toMatch(new RegExp(`\\.${kind === "RequestHeaderModifier" ? "request" : "response"}HeaderModifier\\.${action}\\[0\\]\\.value$`));
+        expect(e.path).toMatch(
+          new RegExp(`\\.${kind === "RequestHeaderModifier" ? "request" : "response"}HeaderModifier\\.${action}\\[0\\]\\.value$`),
+        );
         expect(e.pos).toMatchObject({ file, line: valueLine, col: valueCol });
         expect(() => compileRoutes(text)).toThrow(/control character/);
         // Whatever table compile() produced regardless, the injected value is not in it.

@@ -158,7 +158,12 @@ spec:
 
   test.each([v1, v1alpha])("Connect unary %s → 501 unimplemented, no origin", async (path) => {
     const { answer, hits } = await reached(s, () =>
-      rawRequest(s.worker.url, { host, path, headers: { "content-type": "application/proto", "connect-protocol-version": "1" }, body: new Uint8Array(0) }),
+      rawRequest(s.worker.url, {
+        host,
+        path,
+        headers: { "content-type": "application/proto", "connect-protocol-version": "1" },
+        body: new Uint8Array(0),
+      }),
     );
     expect(hits).toEqual([]);
     expect(answer.status).toBe(501);

@@ -45,7 +45,10 @@ describe("actual responses", () => {
   test("expose grpc-status, grpc-message, grpc-status-details-bin and every response header", async () => {
     let headers: Headers | undefined;
     const client = demoClient(env.worker.url, "grpc-web (web)");
-    await client.echo({ message: "c" }, { headers: { origin: "https://other.example.com", "x-route": "filtered" }, onHeader: (h) => (headers = h) });
+    await client.echo(
+      { message: "c" },
+      { headers: { origin: "https://other.example.com", "x-route": "filtered" }, onHeader: (h) => (headers = h) },
+    );
     expect(headers?.get("access-control-allow-origin")).toBe("https://other.example.com");
     const exposed = headers!.get("access-control-expose-headers")!.toLowerCase().split(/,\s*/);
     expect(exposed).toEqual(expect.arrayContaining(["grpc-status", "grpc-message", "grpc-status-details-bin", "x-resp-set"]));

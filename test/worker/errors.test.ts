@@ -22,7 +22,12 @@ function rawOrigin(req: IncomingMessage, res: ServerResponse): void {
   const type = String(req.headers["content-type"]);
   const message = create(CountResponseSchema, { number: 7, backend: "raw" });
   res.writeHead(200, { "content-type": type });
-  res.write(frame(0, type.endsWith("json") ? new TextEncoder().encode(toJsonString(CountResponseSchema, message)) : toBinary(CountResponseSchema, message)));
+  res.write(
+    frame(
+      0,
+      type.endsWith("json") ? new TextEncoder().encode(toJsonString(CountResponseSchema, message)) : toBinary(CountResponseSchema, message),
+    ),
+  );
   if (req.url?.endsWith("/Count")) setTimeout(() => res.socket?.destroy(), 50);
   else res.end();
 }
@@ -121,7 +126,10 @@ describe("gRPC-web wire form of errors", () => {
     const body = frame(0, toBinary(FailRequestSchema, create(FailRequestSchema, { code: Code.FailedPrecondition, message: "100% 😀." })));
     const res = await post(`/${demoService}/Fail`, { "content-type": "application/grpc-web+proto" }, body);
     const frames = parseFrames(new Uint8Array(await res.arrayBuffer()));
-    const status = frames.length > 0 ? parseTrailer(frames.at(-1)!.data) : { "grpc-status": res.headers.get("grpc-status") ?? "", "grpc-message": res.headers.get("grpc-message") ?? "" };
+    const status =
+      frames.length > 0
+        ? parseTrailer(frames.at(-1)!.data)
+        : { "grpc-status": res.headers.get("grpc-status") ?? "", "grpc-message": res.headers.get("grpc-message") ?? "" };
     expect(status["grpc-status"]).toBe("9");
     expect(decodeURIComponent(status["grpc-message"]!)).toBe("100% 😀.");
   });
@@ -186,7 +194,11 @@ describe("gRPC-web wire form of errors", () => {
   });
 
   test("malformed grpc-timeout → INVALID_ARGUMENT", async () => {
-    const res = await post(`/${demoService}/Echo`, { "content-type": "application/grpc-web+proto", "grpc-timeout": "123456789m" }, echoFrame);
+    const res = await post(
+      `/${demoService}/Echo`,
+      { "content-type": "application/grpc-web+proto", "grpc-timeout": "123456789m" },
+      echoFrame,
+    );
     expect(res.headers.get("grpc-status")).toBe("3");
   });
 });
@@ -242,7 +254,11 @@ describe("Connect wire form of errors", () => {
   });
 
   test("unknown content type → 415 with a JSON error", async () => {
-    const res = await fetch(`${env.worker.url}/${demoService}/Echo`, { method: "POST", headers: { "content-type": "text/plain" }, body: "hi" });
+    const res = await fetch(`${env.worker.url}/${demoService}/Echo`, {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: "hi",
+    });
     expect(res.status).toBe(415);
     expect(res.headers.get("content-type")).toBe("application/json");
     expect((await res.json()).message).toContain("text/plain");

@@ -86,9 +86,7 @@ describe("GRPCRouteWeight through the worker", () => {
       );
       const got = (b: string) => count(b) - before.get(b)!;
       expect([...s.origins.keys()].reduce((sum, b) => sum + got(b), 0)).toBe(n);
-      within = Object.entries(weightShares).every(([backend, share]) =>
-        share === 0 ? true : Math.abs(got(backend) / n - share) <= 0.05,
-      );
+      within = Object.entries(weightShares).every(([backend, share]) => (share === 0 ? true : Math.abs(got(backend) / n - share) <= 0.05));
       for (const [backend, share] of Object.entries(weightShares)) if (share === 0) expect(got(backend)).toBe(0);
     }
     expect(within, "three batches of 500 missed 70/30 ± 5%").toBe(true);

@@ -42,7 +42,12 @@ export async function startEnv(rawHandler: (req: IncomingMessage, res: ServerRes
     serviceBindings: { BOUND: { external: { address: `127.0.0.1:${delta.port}`, http: {} } } },
   });
   return {
-    alpha, beta, delta, html, raw, worker,
+    alpha,
+    beta,
+    delta,
+    html,
+    raw,
+    worker,
     async close() {
       await worker.dispose();
       await Promise.all([alpha, beta, delta, html, raw].map((o) => o.close()));

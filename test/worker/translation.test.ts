@@ -42,7 +42,13 @@ describe.each(["grpc-web (web)", "grpc-web (node)"] as ClientKind[])("%s → Con
     expect(await codeOf(client().fail({ code: Code.NotFound, message: "gone" }, via("connect-only")))).toBe(Code.NotFound);
   });
   test("server streaming cannot be translated: clear UNIMPLEMENTED", async () => {
-    expect(await codeOf((async () => { for await (const _ of client().count({ count: 1 }, via("connect-only"))); })())).toBe(Code.Unimplemented);
+    expect(
+      await codeOf(
+        (async () => {
+          for await (const _ of client().count({ count: 1 }, via("connect-only")));
+        })(),
+      ),
+    ).toBe(Code.Unimplemented);
   });
 });
 

@@ -1,13 +1,4 @@
-import type {
-  Backend,
-  Candidate,
-  Filters,
-  HeaderOps,
-  Origin,
-  RouteTable,
-  Rule,
-  Scope,
-} from "../../table/types.ts";
+import type { Backend, Candidate, Filters, HeaderOps, Origin, RouteTable, Rule, Scope } from "../../table/types.ts";
 import { TABLE_VERSION } from "../../table/types.ts";
 import type { HeaderModifier } from "../model.ts";
 

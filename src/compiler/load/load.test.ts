@@ -7,8 +7,7 @@ import { loadSources, readInputs } from "./load.ts";
 import type { GRPCRouteDoc } from "../model.ts";
 import { at, errors, load, one, yaml } from "../validate/test-util.ts";
 
-const ROUTE = (name: string): string =>
-  `apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {name: ${name}}\nspec: {}\n`;
+const ROUTE = (name: string): string => `apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {name: ${name}}\nspec: {}\n`;
 
 describe("documents", () => {
   test("multi-document YAML, empty and comment-only documents skipped", () => {
@@ -144,7 +143,10 @@ describe("documents", () => {
     const r = load(text);
     expect(r.diagnostics).toEqual([]);
     const refs = (r.resources[0] as GRPCRouteDoc).spec.rules[0]?.backendRefs;
-    expect(refs?.map((b) => [b.name, b.port, b.weight])).toEqual([["a", 80, 1], ["a", 80, 2]]);
+    expect(refs?.map((b) => [b.name, b.port, b.weight])).toEqual([
+      ["a", 80, 1],
+      ["a", 80, 2],
+    ]);
   });
 
   test("one file's problems do not stop another file, and each names its file", () => {

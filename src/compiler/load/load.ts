@@ -143,7 +143,6 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-
 async function collect(dir: string, out: string[]): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true });
   for (const e of [...entries].sort((a, b) => byCodeUnit(a.name, b.name))) {
@@ -167,7 +166,7 @@ export async function readInputs(paths: readonly string[]): Promise<Input[]> {
       out.push({ file: STDIN_FILE, text: await readStdin() });
       continue;
     }
-    let info;
+    let info: Awaited<ReturnType<typeof stat>>;
     try {
       info = await stat(path);
     } catch (e) {

@@ -111,11 +111,7 @@ function push(map: Record<string, number[]>, k: string, id: number): void {
  * Listener isolation: a host is served by the most specific listener hostname that
  * matches it, and only routes attached to listeners with that hostname can match.
  */
-export function buildListenerScopes(
-  b: TableBuilder,
-  groups: Map<string, Map<string, Seed[]>>,
-  info: CandidateInfo[],
-): void {
+export function buildListenerScopes(b: TableBuilder, groups: Map<string, Map<string, Seed[]>>, info: CandidateInfo[]): void {
   const listenerHosts = [...groups.keys()].sort(compareSpecificity);
   const chainStart = new Map<string, Map<string, number>>();
   for (const lh of listenerHosts) {

@@ -28,7 +28,8 @@ export function reportShadowing(table: RouteTable, info: readonly CandidateInfo[
     if (loss.count < appearances.get(k)!) continue;
     const { seed } = loss.first;
     const route = seed.route;
-    const path = seed.match === undefined ? ["spec", "rules", seed.ruleIndex] : ["spec", "rules", seed.ruleIndex, "matches", seed.matchIndex];
+    const path =
+      seed.match === undefined ? ["spec", "rules", seed.ruleIndex] : ["spec", "rules", seed.ruleIndex, "matches", seed.matchIndex];
     const by = loss.by.seed;
     const byName = `${objectLabel("GRPCRoute", by.route.metadata.namespace, by.route.metadata.name)} spec.rules[${by.ruleIndex}]`;
     diagnostics.push({

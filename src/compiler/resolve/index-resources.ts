@@ -1,11 +1,4 @@
-import type {
-  GatewayDoc,
-  GRPCRouteDoc,
-  NamespaceDoc,
-  ReferenceGrantDoc,
-  Resource,
-  ServiceDoc,
-} from "../model.ts";
+import type { GatewayDoc, GRPCRouteDoc, NamespaceDoc, ReferenceGrantDoc, Resource, ServiceDoc } from "../model.ts";
 
 /** The loaded resources by kind and `namespace/name`, for the cross-object checks. */
 export interface ResourceIndex {

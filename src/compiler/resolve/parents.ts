@@ -36,11 +36,7 @@ export interface ParentResolution {
  * Listener.allowedRoutes, GRPCRouteSpec.Hostnames intersection), reporting the Accepted
  * condition for each parent and a diagnostic for each parent that takes no traffic.
  */
-export function resolveParents(
-  route: GRPCRouteDoc,
-  index: ResourceIndex,
-  diagnostics: Diagnostic[],
-): ParentResolution[] {
+export function resolveParents(route: GRPCRouteDoc, index: ResourceIndex, diagnostics: Diagnostic[]): ParentResolution[] {
   const out: ParentResolution[] = [];
   const self = objectLabel("GRPCRoute", route.metadata.namespace, route.metadata.name);
   route.spec.parentRefs.forEach((ref, i) => {
@@ -61,7 +57,7 @@ export function resolveParents(
     } else {
       report(
         `parent kind ${ref.group === "" ? "" : `${ref.group}/`}${ref.kind} is not supported`,
-        "use a Gateway (group gateway.networking.k8s.io) or a Service (group \"\") as parent",
+        'use a Gateway (group gateway.networking.k8s.io) or a Service (group "") as parent',
       );
     }
   });
@@ -70,12 +66,7 @@ export function resolveParents(
 
 type Report = (message: string, fix: string, severity?: "error" | "warning") => void;
 
-function resolveServiceParent(
-  ref: ParentRef,
-  i: number,
-  index: ResourceIndex,
-  report: Report,
-): ParentResolution {
+function resolveServiceParent(ref: ParentRef, i: number, index: ResourceIndex, report: Report): ParentResolution {
   const label = `Service ${ref.namespace}/${ref.name}${ref.port === undefined ? "" : `:${ref.port}`}`;
   const service = index.services.get(key(ref.namespace, ref.name));
   if (service === undefined) {
@@ -97,13 +88,7 @@ function resolveServiceParent(
   return { parentIndex: i, label, attachments: [attachment], accepted: condition("Accepted", true, "Accepted", "Route is accepted") };
 }
 
-function resolveGatewayParent(
-  route: GRPCRouteDoc,
-  ref: ParentRef,
-  i: number,
-  index: ResourceIndex,
-  report: Report,
-): ParentResolution {
+function resolveGatewayParent(route: GRPCRouteDoc, ref: ParentRef, i: number, index: ResourceIndex, report: Report): ParentResolution {
   const section = ref.sectionName === undefined ? "" : ` (listener ${ref.sectionName})`;
   const label = `Gateway ${ref.namespace}/${ref.name}${section}`;
   const reject = (reason: string, message: string, fix: string): ParentResolution => {

@@ -26,9 +26,7 @@ export interface RouteWork {
 export function prepareRoute(route: GRPCRouteDoc, index: ResourceIndex, diagnostics: Diagnostic[]): RouteWork {
   const label = objectLabel("GRPCRoute", route.metadata.namespace, route.metadata.name);
   const parents = resolveParents(route, index, diagnostics);
-  const ownServices = new Set(
-    parents.flatMap((p) => p.attachments.flatMap((a) => (a.kind === "service" ? [a.service] : []))),
-  );
+  const ownServices = new Set(parents.flatMap((p) => p.attachments.flatMap((a) => (a.kind === "service" ? [a.service] : []))));
   const mirrorsOf = (filters: readonly Filter[], base: (string | number)[]): ResolvedRef[] =>
     filters.flatMap((f, fi) =>
       f.type === "RequestMirror"
@@ -56,7 +54,10 @@ export function prepareRoute(route: GRPCRouteDoc, index: ResourceIndex, diagnost
         return { ...resolveRef(route, ref, path, index, diagnostics), weight: ref.weight };
       }),
     });
-    mirrors.push([mirrorsOf(rule.filters, base), ...rule.backendRefs.map((ref, bi) => mirrorsOf(ref.filters, [...base, "backendRefs", bi]))]);
+    mirrors.push([
+      mirrorsOf(rule.filters, base),
+      ...rule.backendRefs.map((ref, bi) => mirrorsOf(ref.filters, [...base, "backendRefs", bi])),
+    ]);
   });
   return { route, label, parents, ownServices, rules, mirrors, ruleIds: [], policy: routePolicy(route, label, diagnostics) };
 }

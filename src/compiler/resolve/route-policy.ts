@@ -20,9 +20,22 @@ export const MAX_RETRY_LIMIT = 10;
 
 /** gRPC status names as Linkerd and the Gateway API write them (kebab-case), with their codes. */
 const codes: Record<string, number> = {
-  cancelled: 1, unknown: 2, "invalid-argument": 3, "deadline-exceeded": 4, "not-found": 5, "already-exists": 6,
-  "permission-denied": 7, "resource-exhausted": 8, "failed-precondition": 9, aborted: 10, "out-of-range": 11,
-  unimplemented: 12, internal: 13, unavailable: 14, "data-loss": 15, unauthenticated: 16,
+  cancelled: 1,
+  unknown: 2,
+  "invalid-argument": 3,
+  "deadline-exceeded": 4,
+  "not-found": 5,
+  "already-exists": 6,
+  "permission-denied": 7,
+  "resource-exhausted": 8,
+  "failed-precondition": 9,
+  aborted: 10,
+  "out-of-range": 11,
+  unimplemented: 12,
+  internal: 13,
+  unavailable: 14,
+  "data-loss": 15,
+  unauthenticated: 16,
 };
 
 export interface RoutePolicy {
@@ -33,7 +46,7 @@ export interface RoutePolicy {
 /** A Go duration (`300ms`, `1.5s`, `1m30s`, `0`) in milliseconds, rounded up; undefined when malformed. */
 export function parseGoDuration(text: string): number | undefined {
   if (text === "0") return 0;
-  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, "µs": 1e-3, "μs": 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  const units: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
   const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/gy;
   let total = 0;
   let at = 0;
@@ -54,7 +67,14 @@ export function routePolicy(route: GRPCRouteDoc, label: string, diagnostics: Dia
   const out: RoutePolicy = {};
   const report = (key: string, severity: "error" | "warning", message: string, fix: string): void => {
     const path = ["metadata", "annotations", key];
-    diagnostics.push({ severity, pos: route.locate(path), object: label, path: formatPath(["metadata", "annotations"]) + `[${key}]`, message, fix });
+    diagnostics.push({
+      severity,
+      pos: route.locate(path),
+      object: label,
+      path: `${formatPath(["metadata", "annotations"])}[${key}]`,
+      message,
+      fix,
+    });
   };
   for (const [key, why] of Object.entries(unsupported)) {
     if (notes[key] !== undefined) report(key, "warning", `annotation ${key} is ignored: ${why}`, "remove it");
@@ -65,17 +85,33 @@ export function routePolicy(route: GRPCRouteDoc, label: string, diagnostics: Dia
   if (limitText !== undefined) {
     const v = limitText.trim();
     if (!/^\d+$/.test(v) || Number(v) > MAX_RETRY_LIMIT) {
-      report(POLICY_ANNOTATION.retryLimit, "error", `${POLICY_ANNOTATION.retryLimit} must be an integer from 0 to ${MAX_RETRY_LIMIT}, got "${limitText}"`, "write a number such as \"2\"");
+      report(
+        POLICY_ANNOTATION.retryLimit,
+        "error",
+        `${POLICY_ANNOTATION.retryLimit} must be an integer from 0 to ${MAX_RETRY_LIMIT}, got "${limitText}"`,
+        'write a number such as "2"',
+      );
     } else limit = Number(v);
   }
   if (list !== undefined) {
     const found: number[] = [];
     for (const raw of list.split(",")) {
-      const name = raw.trim().toLowerCase().replace(/_/g, "-").replace(/^canceled$/, "cancelled");
+      const name = raw
+        .trim()
+        .toLowerCase()
+        .replace(/_/g, "-")
+        .replace(/^canceled$/, "cancelled");
       if (name === "") continue;
       const code = codes[name];
       if (code === undefined) {
-        report(POLICY_ANNOTATION.grpcRetry, "error", `unknown gRPC status "${raw.trim()}" in ${POLICY_ANNOTATION.grpcRetry}`, `use names such as ${Object.keys(codes).filter((c) => [1, 4, 8, 13, 14].includes(codes[c]!)).join(", ")}`);
+        report(
+          POLICY_ANNOTATION.grpcRetry,
+          "error",
+          `unknown gRPC status "${raw.trim()}" in ${POLICY_ANNOTATION.grpcRetry}`,
+          `use names such as ${Object.keys(codes)
+            .filter((c) => [1, 4, 8, 13, 14].includes(codes[c]!))
+            .join(", ")}`,
+        );
       } else if (!found.includes(code)) found.push(code);
     }
     if (found.length > 0 || limitText !== undefined) out.retry = { codes: found.sort((a, b) => a - b), limit };
@@ -84,7 +120,12 @@ export function routePolicy(route: GRPCRouteDoc, label: string, diagnostics: Dia
   if (timeout !== undefined) {
     const ms = parseGoDuration(timeout.trim());
     if (ms === undefined) {
-      report(POLICY_ANNOTATION.requestTimeout, "error", `${POLICY_ANNOTATION.requestTimeout} "${timeout}" is not a duration`, 'write a Go duration such as "500ms", "2s" or "1m30s"');
+      report(
+        POLICY_ANNOTATION.requestTimeout,
+        "error",
+        `${POLICY_ANNOTATION.requestTimeout} "${timeout}" is not a duration`,
+        'write a Go duration such as "500ms", "2s" or "1m30s"',
+      );
     } else if (ms > 0) out.timeoutMs = ms;
   }
   return out;

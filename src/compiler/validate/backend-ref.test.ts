@@ -16,13 +16,15 @@ describe("backendRefs", () => {
   });
 
   test("port range, port as string, weight range and weight type", () => {
-    const text = b(yaml`
+    const text = b(
+      yaml`
       - {name: a, port: 70000}
       - {name: b, port: "80"}
       - {name: c, port: 80, weight: 1000001}
       - {name: d, port: 80, weight: 0.5}
       - {name: e, port: 80, kind: "-bad"}
-    `.replace(/^/gm, "    "));
+    `.replace(/^/gm, "    "),
+    );
     const diags = load(text).diagnostics;
     const p = "spec.rules[0].backendRefs";
     expect(one(diags, `${p}[0].port`).pos).toMatchObject(at(text, "70000"));

@@ -83,11 +83,19 @@ describe("ReferenceGrant", () => {
     `apiVersion: gateway.networking.k8s.io/${version}\nkind: ReferenceGrant\nmetadata: {name: g, namespace: backends}\nspec:\n${spec}`;
 
   test("a valid grant", () => {
-    const r = load(rg("  from: [{group: gateway.networking.k8s.io, kind: GRPCRoute, namespace: routes}]\n  to: [{group: '', kind: Service}, {group: '', kind: Service, name: api}]\n", "v1"));
+    const r = load(
+      rg(
+        "  from: [{group: gateway.networking.k8s.io, kind: GRPCRoute, namespace: routes}]\n  to: [{group: '', kind: Service}, {group: '', kind: Service, name: api}]\n",
+        "v1",
+      ),
+    );
     expect(r.diagnostics).toEqual([]);
     expect((r.resources[0] as ReferenceGrantDoc).spec).toEqual({
       from: [{ group: "gateway.networking.k8s.io", kind: "GRPCRoute", namespace: "routes" }],
-      to: [{ group: "", kind: "Service" }, { group: "", kind: "Service", name: "api" }],
+      to: [
+        { group: "", kind: "Service" },
+        { group: "", kind: "Service", name: "api" },
+      ],
     });
   });
 

@@ -26,7 +26,11 @@ export function readServiceSpec(ck: Checker, raw: Obj): ServiceSpec {
   const ext = readString(ck, field(spec, "externalName"), ["spec", "externalName"]);
   if (out.type === "ExternalName") {
     if (field(spec, "externalName") === undefined) {
-      ck.error(["spec", "externalName"], `missing required field "externalName" for type: ExternalName`, "add externalName: the origin's DNS name");
+      ck.error(
+        ["spec", "externalName"],
+        `missing required field "externalName" for type: ExternalName`,
+        "add externalName: the origin's DNS name",
+      );
     } else if (ext !== undefined && !validExternalName(ext)) {
       ck.error(
         ["spec", "externalName"],

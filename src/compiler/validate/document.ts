@@ -26,8 +26,20 @@ const V1ALPHA2 = (kind: string): string =>
   `The v1alpha2 version of ${kind} has been deprecated and will be removed in a future release of the API. Please upgrade to v1.`;
 
 const KINDS: Readonly<Record<Kind, KindRule>> = {
-  GRPCRoute: { group: GATEWAY_GROUP, versions: { v1: undefined, v1alpha2: V1ALPHA2("GRPCRoute") }, names: "subdomain", clusterScoped: false, strict: true },
-  Gateway: { group: GATEWAY_GROUP, versions: { v1: undefined, v1beta1: undefined }, names: "subdomain", clusterScoped: false, strict: true },
+  GRPCRoute: {
+    group: GATEWAY_GROUP,
+    versions: { v1: undefined, v1alpha2: V1ALPHA2("GRPCRoute") },
+    names: "subdomain",
+    clusterScoped: false,
+    strict: true,
+  },
+  Gateway: {
+    group: GATEWAY_GROUP,
+    versions: { v1: undefined, v1beta1: undefined },
+    names: "subdomain",
+    clusterScoped: false,
+    strict: true,
+  },
   ReferenceGrant: {
     group: GATEWAY_GROUP,
     versions: { v1: undefined, v1beta1: undefined, v1alpha2: V1ALPHA2("ReferenceGrant") },
@@ -71,18 +83,26 @@ function specOf(ck: Checker, kind: Kind, raw: Obj, namespace: string): Resource[
 export function validateDocument(src: SourceView, value: unknown): { resources: Resource[]; diagnostics: Diagnostic[] } {
   const ck = new Checker(src, "");
   if (!isObj(value)) {
-    ck.error([], `expected a Kubernetes object (a mapping with apiVersion and kind), got ${describe(value)}`, "make each YAML document one object");
+    ck.error(
+      [],
+      `expected a Kubernetes object (a mapping with apiVersion and kind), got ${describe(value)}`,
+      "make each YAML document one object",
+    );
     return { resources: [], diagnostics: ck.diagnostics };
   }
-  const apiVersion = value["apiVersion"];
-  const kind = value["kind"];
+  const apiVersion = value.apiVersion;
+  const kind = value.kind;
   if (typeof apiVersion !== "string" || apiVersion === "" || typeof kind !== "string" || kind === "") {
     const missing = typeof kind !== "string" || kind === "" ? "kind" : "apiVersion";
-    ck.error([missing], `missing or invalid ${missing}: every object needs a string apiVersion and kind`, "add e.g. apiVersion: gateway.networking.k8s.io/v1 and kind: GRPCRoute");
+    ck.error(
+      [missing],
+      `missing or invalid ${missing}: every object needs a string apiVersion and kind`,
+      "add e.g. apiVersion: gateway.networking.k8s.io/v1 and kind: GRPCRoute",
+    );
     return { resources: [], diagnostics: ck.diagnostics };
   }
-  if (kind === "List" || (kind.endsWith("List") && Array.isArray(value["items"]))) {
-    const items = readList(ck, value["items"], ["items"]) ?? [];
+  if (kind === "List" || (kind.endsWith("List") && Array.isArray(value.items))) {
+    const items = readList(ck, value.items, ["items"]) ?? [];
     const resources: Resource[] = [];
     const diagnostics = ck.diagnostics;
     items.forEach((item, i) => {
@@ -95,7 +115,11 @@ export function validateDocument(src: SourceView, value: unknown): { resources: 
   const { group, version } = splitApiVersion(apiVersion);
   if (!isKind(kind) || KINDS[kind].group !== group) {
     ck.object = labelOf(kind, value, false);
-    ck.warn(["kind"], `ignored: kind ${kind} is not used by grpcroute-edge`, `(apiVersion ${apiVersion}); remove it from the inputs to silence this`);
+    ck.warn(
+      ["kind"],
+      `ignored: kind ${kind} is not used by grpcroute-edge`,
+      `(apiVersion ${apiVersion}); remove it from the inputs to silence this`,
+    );
     return { resources: [], diagnostics: ck.diagnostics };
   }
   const rule = KINDS[kind];

@@ -1,14 +1,5 @@
 import type { FieldPath } from "../model.ts";
-import {
-  GROUP,
-  HEADER_NAME,
-  HOSTNAME,
-  IPV4,
-  KIND,
-  LIMITS,
-  NAMESPACE,
-  SECTION_NAME,
-} from "./schema-patterns.ts";
+import { GROUP, HEADER_NAME, HOSTNAME, IPV4, KIND, LIMITS, NAMESPACE, SECTION_NAME } from "./schema-patterns.ts";
 import type { Checker } from "./context.ts";
 import { readInt, readString } from "./read.ts";
 

@@ -52,7 +52,8 @@ describe("Gateway", () => {
   });
 
   test("gatewayClassName is required", () => {
-    const text = "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw}\nspec:\n  listeners: [{name: a, port: 80, protocol: HTTP}]\n";
+    const text =
+      "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: gw}\nspec:\n  listeners: [{name: a, port: 80, protocol: HTTP}]\n";
     const d = one(load(text).diagnostics, "spec.gatewayClassName");
     expect(d.message).toBe('missing required field "gatewayClassName"');
     expect(d.pos.line).toBe(4);
@@ -68,7 +69,9 @@ describe("Gateway", () => {
   });
 
   test("listener names follow SectionName and are unique", () => {
-    const text = gw("  - {name: HTTP, port: 80, protocol: HTTP}\n  - {name: a, port: 81, protocol: HTTP}\n  - {name: a, port: 82, protocol: HTTP}");
+    const text = gw(
+      "  - {name: HTTP, port: 80, protocol: HTTP}\n  - {name: a, port: 81, protocol: HTTP}\n  - {name: a, port: 82, protocol: HTTP}",
+    );
     const diags = load(text).diagnostics;
     expect(one(diags, `${L}[0].name`).pos).toMatchObject(at(text, "HTTP,"));
     const dup = one(diags, `${L}[2].name`);
@@ -112,7 +115,8 @@ describe("Gateway", () => {
   });
 
   test("allowedRoutes: from enum, matchExpressions unsupported, Selector needs a selector, kinds", () => {
-    const text = gw(yaml`
+    const text = gw(
+      yaml`
       - name: a
         port: 80
         protocol: HTTP
@@ -132,7 +136,8 @@ describe("Gateway", () => {
         port: 82
         protocol: HTTP
         allowedRoutes: {namespaces: {from: Selector}}
-    `.replace(/^/gm, "  "));
+    `.replace(/^/gm, "  "),
+    );
     const diags = load(text).diagnostics;
     const from = one(diags, `${L}[0].allowedRoutes.namespaces.from`);
     expect(from.fix).toBe('did you mean "Same"?');

@@ -59,7 +59,11 @@ function readListener(ck: Checker, l: Obj, p: FieldPath): Listener {
   const hostname = readHostname(ck, field(l, "hostname"), [...p, "hostname"]);
   if (hostname !== undefined) out.hostname = hostname;
   if (protocol !== "" && protocol !== "HTTP" && protocol !== "HTTPS") {
-    ck.warn([...p, "protocol"], `listener protocol ${protocol} does not carry GRPCRoute; only HTTP and HTTPS listeners do`, "use protocol: HTTPS or HTTP for gRPC traffic");
+    ck.warn(
+      [...p, "protocol"],
+      `listener protocol ${protocol} does not carry GRPCRoute; only HTTP and HTTPS listeners do`,
+      "use protocol: HTTPS or HTTP for gRPC traffic",
+    );
   }
   if (["TCP", "UDP"].includes(protocol) && hostname !== undefined) {
     ck.error([...p, "hostname"], "hostname must not be specified for protocols ['TCP', 'UDP']", "remove hostname");
@@ -67,7 +71,12 @@ function readListener(ck: Checker, l: Obj, p: FieldPath): Listener {
   const tls = readObject(ck, field(l, "tls"), [...p, "tls"]);
   if (tls !== undefined) {
     if (["HTTP", "TCP", "UDP"].includes(protocol)) {
-      ck.error([...p, "tls"], "tls must not be specified for protocols ['HTTP', 'TCP', 'UDP']", "remove tls, or use protocol: HTTPS", "key");
+      ck.error(
+        [...p, "tls"],
+        "tls must not be specified for protocols ['HTTP', 'TCP', 'UDP']",
+        "remove tls, or use protocol: HTTPS",
+        "key",
+      );
     }
     const mode = readString(ck, field(tls, "mode"), [...p, "tls", "mode"], { enum: ["Terminate", "Passthrough"] });
     if (protocol === "HTTPS" && mode === "Passthrough") {
@@ -87,8 +96,7 @@ export function readGatewaySpec(ck: Checker, raw: Obj): GatewaySpec {
     known: ["gatewayClassName", "listeners", ...IGNORED_SPEC],
   });
   if (spec === undefined) return out;
-  out.gatewayClassName =
-    readObjectName(ck, required(ck, spec, "gatewayClassName", ["spec"]), ["spec", "gatewayClassName"]) ?? "";
+  out.gatewayClassName = readObjectName(ck, required(ck, spec, "gatewayClassName", ["spec"]), ["spec", "gatewayClassName"]) ?? "";
   const path = ["spec", "listeners"];
   const list = readList(ck, field(spec, "listeners"), path, {
     min: LIMITS.listenersMin,
@@ -104,12 +112,20 @@ export function readGatewaySpec(ck: Checker, raw: Obj): GatewaySpec {
     const listener = readListener(ck, l, p);
     const first = names.get(listener.name);
     if (listener.name !== "" && first !== undefined) {
-      ck.error([...p, "name"], `Listener name must be unique within the Gateway (${JSON.stringify(listener.name)} is also listeners[${first}])`, "rename one of the listeners");
+      ck.error(
+        [...p, "name"],
+        `Listener name must be unique within the Gateway (${JSON.stringify(listener.name)} is also listeners[${first}])`,
+        "rename one of the listeners",
+      );
     } else names.set(listener.name, i);
     const combo = `${listener.port}|${listener.protocol}|${listener.hostname ?? ""}`;
     const same = combos.get(combo);
     if (same !== undefined) {
-      ck.error(p, `Combination of port, protocol and hostname must be unique for each listener (same as listeners[${same}])`, "change the hostname or port of one listener");
+      ck.error(
+        p,
+        `Combination of port, protocol and hostname must be unique for each listener (same as listeners[${same}])`,
+        "change the hostname or port of one listener",
+      );
     } else combos.set(combo, i);
     out.listeners.push(listener);
   });

@@ -69,7 +69,10 @@ describe("valid GRPCRoute", () => {
       { method: { type: "RegularExpression", service: "foo\\..*" }, headers: [] },
     ]);
     expect(rule?.filters).toEqual([
-      { type: "RequestHeaderModifier", requestHeaderModifier: { set: [{ name: "x-a", value: "1" }], add: [{ name: "x-b", value: "2" }], remove: ["x-c"] } },
+      {
+        type: "RequestHeaderModifier",
+        requestHeaderModifier: { set: [{ name: "x-a", value: "1" }], add: [{ name: "x-b", value: "2" }], remove: ["x-c"] },
+      },
       {
         type: "RequestMirror",
         requestMirror: {
@@ -100,32 +103,36 @@ describe("valid GRPCRoute", () => {
   });
 
   test("the validation vectors the API server accepts", () => {
-    const text = route(yaml`
+    const text = route(
+      yaml`
       rules:
       - matches:
         - method: {method: Login}
         - method: {service: .foo.Test.Example}
         - method: {type: RegularExpression, service: ".*", method: ".*"}
         - method: {type: RegularExpression, service: ""}
-    `.replace(/^/gm, "  "));
+    `.replace(/^/gm, "  "),
+    );
     expect(load(text).diagnostics).toEqual([]);
   });
 
   test("2 rules x 48 matches (96) is within the route total", () => {
-    const rules = many(2, () => "  - matches:\n" + many(48, () => "    - method: {service: a.B}"));
+    const rules = many(2, () => `  - matches:\n${many(48, () => "    - method: {service: a.B}")}`);
     expect(load(route(`  rules:\n${rules}\n`)).diagnostics).toEqual([]);
   });
 });
 
 describe("the rendered diagnostic", () => {
   test("has file:line:col, object, path, message and fix", () => {
-    const text = route(yaml`
+    const text = route(
+      yaml`
       rules:
       - matches:
         - method:
             service: foo.Bar
             method: "Log-in"
-    `.replace(/^/gm, "  "));
+    `.replace(/^/gm, "  "),
+    );
     const d = one(load(text).diagnostics, "spec.rules[0].matches[0].method.method");
     expect(formatDiagnostic(d)).toBe(
       `t.yaml:10:17: error: GRPCRoute default/r spec.rules[0].matches[0].method.method: "Log-in" has characters a method name cannot have (must match ^[A-Za-z_][A-Za-z_0-9]*$) — use the method name exactly as in the .proto file, or type: RegularExpression`,
@@ -149,7 +156,7 @@ describe("hostnames", () => {
   });
 
   test("at most 16, each at most 253 characters", () => {
-    const long = `${"a".repeat(60)}.`.repeat(5) + "com";
+    const long = `${`${"a".repeat(60)}.`.repeat(5)}com`;
     const text = route(`  hostnames:\n${many(17, (i) => `  - h${i}.example.com`)}\n  - ${long}\n`);
     const diags = load(text).diagnostics;
     const max = one(diags, "spec.hostnames");
@@ -189,7 +196,8 @@ describe("parentRefs", () => {
   });
 
   test("field patterns, ranges and the required name", () => {
-    const text = route(yaml`
+    const text = route(
+      yaml`
       parentRefs:
       - name: gw
         namespace: Team_A
@@ -198,7 +206,8 @@ describe("parentRefs", () => {
         kind: "1Gateway"
         group: Example.com
       - sectionName: a
-    `.replace(/^/gm, "  "));
+    `.replace(/^/gm, "  "),
+    );
     const diags = load(text).diagnostics;
     expect(one(diags, "spec.parentRefs[0].namespace").pos).toMatchObject(at(text, "Team_A"));
     expect(one(diags, "spec.parentRefs[0].sectionName").pos).toMatchObject(at(text, "HTTPS"));
@@ -228,7 +237,7 @@ describe("rules and matches", () => {
   });
 
   test("7 rules x 20 matches exceed the 128 matches per route", () => {
-    const rules = many(7, () => "  - matches:\n" + many(20, () => "    - method: {service: a.B}"));
+    const rules = many(7, () => `  - matches:\n${many(20, () => "    - method: {service: a.B}")}`);
     const d = one(load(route(`  rules:\n${rules}\n`)).diagnostics, "spec.rules");
     expect(d.message).toBe(
       "While 16 rules and 64 matches per rule are allowed, the total number of matches across all rules in a route must be less than 128 (this route has 140)",

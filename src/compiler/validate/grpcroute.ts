@@ -2,15 +2,7 @@ import type { FieldPath, GRPCRouteSpec, ParentRef, RouteRule } from "../model.ts
 import { GATEWAY_GROUP, LIMITS } from "./schema-patterns.ts";
 import type { Checker } from "./context.ts";
 import { readBackendRefs } from "./backend-ref.ts";
-import {
-  readGroup,
-  readHostname,
-  readKind,
-  readNamespace,
-  readObjectName,
-  readPort,
-  readSectionName,
-} from "./fields.ts";
+import { readGroup, readHostname, readKind, readNamespace, readObjectName, readPort, readSectionName } from "./fields.ts";
 import { readFilters } from "./route-filter.ts";
 import { readMatch } from "./route-match.ts";
 import { field, readList, readObject, required, type Obj } from "./read.ts";
@@ -83,7 +75,10 @@ function readParentRefs(ck: Checker, v: unknown, path: FieldPath, ns: string): P
 function readRules(ck: Checker, v: unknown, path: FieldPath, ns: string): RouteRule[] {
   const list = readList(ck, v, path, { max: LIMITS.rules, fix: "use at most 16 rules; split the route into two GRPCRoutes" });
   if (list === undefined) return [];
-  const total = list.reduce<number>((n, r) => n + (Array.isArray((r as Obj | null)?.["matches"]) ? ((r as Obj)["matches"] as unknown[]).length : 0), 0);
+  const total = list.reduce<number>(
+    (n, r) => n + (Array.isArray((r as Obj | null)?.matches) ? ((r as Obj).matches as unknown[]).length : 0),
+    0,
+  );
   if (total > LIMITS.matchesPerRoute) {
     ck.error(path, `${TOTAL_MATCHES} (this route has ${total})`, "split the route into two GRPCRoutes");
   }
@@ -101,7 +96,11 @@ function readRules(ck: Checker, v: unknown, path: FieldPath, ns: string): RouteR
     if (name !== undefined) {
       const first = names.get(name);
       if (first !== undefined) {
-        ck.error([...p, "name"], `rule name ${JSON.stringify(name)} is already used by rules[${first}]; rule names must be unique within the route`, "rename one of the rules");
+        ck.error(
+          [...p, "name"],
+          `rule name ${JSON.stringify(name)} is already used by rules[${first}]; rule names must be unique within the route`,
+          "rename one of the rules",
+        );
       } else names.set(name, i);
       rule.name = name;
     }

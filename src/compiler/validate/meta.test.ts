@@ -35,7 +35,7 @@ describe("metadata", () => {
   });
 
   test("labels and annotations are maps of strings with valid keys", () => {
-    const text = meta("  name: r\n  labels:\n    tier: 1\n    ok: \"bad value!\"\n  annotations:\n    \"-bad/key\": x\n    note: on\n");
+    const text = meta('  name: r\n  labels:\n    tier: 1\n    ok: "bad value!"\n  annotations:\n    "-bad/key": x\n    note: on\n');
     const diags = load(text).diagnostics;
     const num = one(diags, "metadata.labels.tier");
     expect(num.message).toBe("expected a string, got number 1");
@@ -57,6 +57,6 @@ describe("metadata", () => {
   });
 
   test("server-set fields are accepted", () => {
-    expect(load(meta("  name: r\n  uid: 1234\n  resourceVersion: \"5\"\n  generation: 2\n")).diagnostics).toEqual([]);
+    expect(load(meta('  name: r\n  uid: 1234\n  resourceVersion: "5"\n  generation: 2\n')).diagnostics).toEqual([]);
   });
 });

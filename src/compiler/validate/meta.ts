@@ -43,10 +43,10 @@ const NAME_RULES: Record<NameRule, { pattern: Pattern; max: number; what: string
 
 /** `Kind ns/name` for diagnostics, from unvalidated metadata; cluster-scoped kinds have no namespace. */
 export function labelOf(kind: string, raw: Obj, clusterScoped: boolean): string {
-  const meta = isObj(raw["metadata"]) ? raw["metadata"] : {};
-  const name = typeof meta["name"] === "string" && meta["name"] !== "" ? meta["name"] : "(unnamed)";
+  const meta = isObj(raw.metadata) ? raw.metadata : {};
+  const name = typeof meta.name === "string" && meta.name !== "" ? meta.name : "(unnamed)";
   if (clusterScoped) return `${kind} ${name}`;
-  const ns = typeof meta["namespace"] === "string" && meta["namespace"] !== "" ? meta["namespace"] : "default";
+  const ns = typeof meta.namespace === "string" && meta.namespace !== "" ? meta.namespace : "default";
   return objectLabel(kind, ns, name);
 }
 

@@ -79,8 +79,7 @@ export function readObject(ck: Checker, v: unknown, path: FieldPath, rule: Objec
       if (known.includes(key)) continue;
       const hint = rule.hints?.[key];
       const near = didYouMean(key, known);
-      const fix =
-        hint ?? (near !== undefined ? `did you mean "${near}"?` : `remove it; known fields here: ${known.join(", ")}`);
+      const fix = hint ?? (near !== undefined ? `did you mean "${near}"?` : `remove it; known fields here: ${known.join(", ")}`);
       ck.error([...path, key], `unknown field "${key}"`, fix, "key");
     }
   }
@@ -122,11 +121,7 @@ export function readString(ck: Checker, v: unknown, path: FieldPath, rule: Strin
   }
   const how = ck.src.scalar(path);
   if (how?.plain === true && YAML11_BOOL.test(v)) {
-    ck.warn(
-      path,
-      `unquoted ${v} is read as a boolean by kubectl (YAML 1.1), but as the string "${v}" here`,
-      `quote the value: "${v}"`,
-    );
+    ck.warn(path, `unquoted ${v} is read as a boolean by kubectl (YAML 1.1), but as the string "${v}" here`, `quote the value: "${v}"`);
   }
   let ok = true;
   const len = chars(v);
@@ -148,11 +143,7 @@ export function readString(ck: Checker, v: unknown, path: FieldPath, rule: Strin
     ok = false;
   }
   if (ok && rule.pattern !== undefined && len > 0 && !rule.pattern.re.test(v)) {
-    ck.error(
-      path,
-      `${JSON.stringify(v)} is not a valid ${rule.what ?? "value"} (must match ${rule.pattern.text})`,
-      rule.fix ?? "",
-    );
+    ck.error(path, `${JSON.stringify(v)} is not a valid ${rule.what ?? "value"} (must match ${rule.pattern.text})`, rule.fix ?? "");
     ok = false;
   }
   return ok ? v : undefined;

@@ -31,7 +31,9 @@ describe("union CEL rules", () => {
   });
 
   test("extensionRef body on a header modifier", () => {
-    const text = f("    - type: ResponseHeaderModifier\n      responseHeaderModifier: {set: [{name: a, value: b}]}\n      extensionRef: {group: '', kind: K, name: n}");
+    const text = f(
+      "    - type: ResponseHeaderModifier\n      responseHeaderModifier: {set: [{name: a, value: b}]}\n      extensionRef: {group: '', kind: K, name: n}",
+    );
     const d = one(load(text).diagnostics, `${P}[0].extensionRef`);
     expect(d.message).toBe("filter.extensionRef must be nil if the filter.type is not ExtensionRef");
     expect(d.pos.line).toBe(10);
@@ -99,7 +101,9 @@ describe("header modifiers", () => {
   });
 
   test("names are tokens and values 1-4096 characters", () => {
-    const text = hm(`        add:\n        - {name: "bad name", value: v}\n        - {name: x-empty, value: ""}\n        - {name: x-long, value: "${"v".repeat(4097)}"}`);
+    const text = hm(
+      `        add:\n        - {name: "bad name", value: v}\n        - {name: x-empty, value: ""}\n        - {name: x-long, value: "${"v".repeat(4097)}"}`,
+    );
     const diags = load(text).diagnostics;
     expect(one(diags, `${H}.add[0].name`).pos).toMatchObject(at(text, '"bad name"'));
     expect(one(diags, `${H}.add[1].value`).message).toBe("must not be empty");
@@ -116,7 +120,9 @@ describe("header modifiers", () => {
   });
 
   test("CR, LF and other control characters in values are header injection", () => {
-    const text = hm('        set:\n        - {name: x-a, value: "a\\r\\nInjected: 1"}\n        - {name: x-b, value: "tab\\tok"}\n        - {name: x-c, value: "bell\\a"}');
+    const text = hm(
+      '        set:\n        - {name: x-a, value: "a\\r\\nInjected: 1"}\n        - {name: x-b, value: "tab\\tok"}\n        - {name: x-c, value: "bell\\a"}',
+    );
     const diags = errors(load(text).diagnostics);
     const crlf = one(diags, `${H}.set[0].value`);
     expect(crlf.message).toBe("value contains a control character, CR (\\r) at position 1; it would split or inject a header");
@@ -126,7 +132,7 @@ describe("header modifiers", () => {
   });
 
   test("a non-token name in remove is a warning", () => {
-    const text = hm("        remove: [\"no such header\"]");
+    const text = hm('        remove: ["no such header"]');
     const d = one(load(text).diagnostics, `${H}.remove[0]`);
     expect(d.severity).toBe("warning");
     expect(d.pos).toMatchObject(at(text, '"no such header"'));
@@ -185,7 +191,10 @@ describe("RequestMirror", () => {
     const r = load(rm("        backendRef: {name: s, namespace: other, port: 9}\n        percent: 25"));
     expect(r.diagnostics).toEqual([]);
     expect((r.resources[0] as GRPCRouteDoc).spec.rules[0]?.filters).toEqual([
-      { type: "RequestMirror", requestMirror: { backendRef: { group: "", kind: "Service", name: "s", namespace: "other", port: 9 }, percent: 25 } },
+      {
+        type: "RequestMirror",
+        requestMirror: { backendRef: { group: "", kind: "Service", name: "s", namespace: "other", port: 9 }, percent: 25 },
+      },
     ]);
   });
 });

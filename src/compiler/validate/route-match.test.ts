@@ -57,7 +57,9 @@ describe("method match", () => {
     const text = m('{type: RegularExpression, service: "(?=foo)bar", method: "(a)\\\\1"}');
     const diags = errors(load(text).diagnostics);
     const s = one(diags, "spec.rules[0].matches[0].method.service");
-    expect(s.message).toBe('"(?=foo)bar" is not a valid RE2 regular expression: error parsing regexp: invalid or unsupported Perl syntax: `(?=`');
+    expect(s.message).toBe(
+      '"(?=foo)bar" is not a valid RE2 regular expression: error parsing regexp: invalid or unsupported Perl syntax: `(?=`',
+    );
     expect(s.pos).toMatchObject(at(text, '"(?=foo)bar"'));
     expect(one(diags, "spec.rules[0].matches[0].method.method").message).toContain("invalid escape sequence: `\\1`");
   });
@@ -74,14 +76,16 @@ describe("header matches", () => {
   const h = (headers: string): string => route(`  rules:\n  - matches:\n    - headers:\n${headers}\n`);
 
   test("name token pattern, pseudo-headers, value length and type enum", () => {
-    const text = h(yaml`
+    const text = h(
+      yaml`
       - {name: ":authority", value: a}
       - {name: "x y", value: b}
       - {name: x-empty, value: ""}
       - {name: x-type, value: a, type: Prefix}
       - {name: x-long, value: "${"v".repeat(4097)}"}
       - {name: x-missing}
-    `.replace(/^/gm, "      "));
+    `.replace(/^/gm, "      "),
+    );
     const diags = load(text).diagnostics;
     const p = "spec.rules[0].matches[0].headers";
     const pseudo = one(diags, `${p}[0].name`);

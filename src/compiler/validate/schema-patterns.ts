@@ -16,9 +16,7 @@ function pattern(text: string): Pattern {
 }
 
 /** `Hostname` (route hostnames, listener hostname). */
-export const HOSTNAME = pattern(
-  String.raw`^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`,
-);
+export const HOSTNAME = pattern(String.raw`^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`);
 /** The hostname pattern accepts dotted quads; the Hostname doc says IPs are not allowed. */
 export const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
@@ -29,9 +27,7 @@ export const KIND = pattern(String.raw`^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$`);
 /** `Namespace` (DNS-1123 label). */
 export const NAMESPACE = pattern(String.raw`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`);
 /** `SectionName` (listener names, rule names, parentRef sectionName). */
-export const SECTION_NAME = pattern(
-  String.raw`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`,
-);
+export const SECTION_NAME = pattern(String.raw`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`);
 /** DNS-1123 subdomain: names of most namespaced objects. */
 export const DNS1123_SUBDOMAIN = SECTION_NAME;
 /** DNS-1035 label: Service names. */

@@ -2,7 +2,12 @@
  * Connect content types and GET query parameters (the Connect protocol (https://connectrpc.com/docs/protocol)–2.3), from connect-es.
  */
 
-import { contentTypeStreamJson, contentTypeStreamProto, contentTypeUnaryJson, contentTypeUnaryProto } from "@connectrpc/connect/protocol-connect";
+import {
+  contentTypeStreamJson,
+  contentTypeStreamProto,
+  contentTypeUnaryJson,
+  contentTypeUnaryProto,
+} from "@connectrpc/connect/protocol-connect";
 export {
   parseContentType,
   contentTypeUnaryProto,

@@ -25,7 +25,8 @@ export function connectStreamFromGrpcWeb(
       error ??
       (trailer === undefined
         ? new ConnectError("protocol error: missing status", Code.Internal)
-        : (trailer.has(headerStatusDetailsBin) ? undefined : invalidGrpcStatus(trailer.get(headerGrpcStatus))) ?? safeTrailerError(trailer));
+        : ((trailer.has(headerStatusDetailsBin) ? undefined : invalidGrpcStatus(trailer.get(headerGrpcStatus))) ??
+          safeTrailerError(trailer)));
     controller.enqueue(endStreamFrame(status, trailer === undefined ? new Headers() : metadataOnly(trailer)));
     controller.close();
     ended = true;

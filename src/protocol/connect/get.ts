@@ -33,7 +33,10 @@ export function checkConnectGetMessage(url: URL, maxMessageBytes: number): Conne
     // `+` is a space in a query; decodeURIComponent throws on bad escapes and invalid UTF-8.
     text = decodeURIComponent(raw.replace(/\+/g, " "));
   } catch {
-    return new ConnectError("invalid message query parameter: not percent-encoded UTF-8 (binary messages need base64=1)", Code.InvalidArgument);
+    return new ConnectError(
+      "invalid message query parameter: not percent-encoded UTF-8 (binary messages need base64=1)",
+      Code.InvalidArgument,
+    );
   }
   const size = new TextEncoder().encode(text).length;
   if (size > maxMessageBytes) return messageTooLarge(size, maxMessageBytes);

@@ -41,7 +41,10 @@ export async function readConnectUnary(res: Response): Promise<UnaryResult> {
   if (res.status === 200 && contentTypeUnaryRegExp.test(type)) {
     return { headers, trailers, message: new Uint8Array(await res.arrayBuffer()) };
   }
-  const fallback = new ConnectError(`origin answered HTTP ${res.status} (${type || "no content type"}), not Connect`, codeFromHttpStatus(res.status));
+  const fallback = new ConnectError(
+    `origin answered HTTP ${res.status} (${type || "no content type"}), not Connect`,
+    codeFromHttpStatus(res.status),
+  );
   if (res.status === 200 || !type.toLowerCase().startsWith(contentTypeErrorJson)) {
     await res.body?.cancel();
     return { headers, trailers, error: fallback };

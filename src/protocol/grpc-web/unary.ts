@@ -47,7 +47,11 @@ export async function readGrpcWebUnary(res: Response): Promise<UnaryResult> {
   if (!res.ok || parseContentType(res.headers.get(headerContentType)) === undefined) {
     await res.body?.cancel();
     const type = res.headers.get(headerContentType) ?? "no content type";
-    return { headers, trailers: new Headers(), error: new ConnectError(`origin answered HTTP ${res.status} (${type}), not gRPC-web`, codeFromHttpStatus(res.status)) };
+    return {
+      headers,
+      trailers: new Headers(),
+      error: new ConnectError(`origin answered HTTP ${res.status} (${type}), not gRPC-web`, codeFromHttpStatus(res.status)),
+    };
   }
   let message: Uint8Array | undefined;
   let trailer: Headers | undefined;
@@ -57,17 +61,20 @@ export async function readGrpcWebUnary(res: Response): Promise<UnaryResult> {
       const next = await reader.read();
       if (next.done) break;
       if ((next.value.flags & trailerFlag) === trailerFlag) trailer = trailerParse(next.value.data);
-      else if ((next.value.flags & compressedFlag) !== 0) throw new ConnectError("origin compressed a message it was asked not to", Code.Internal);
+      else if ((next.value.flags & compressedFlag) !== 0)
+        throw new ConnectError("origin compressed a message it was asked not to", Code.Internal);
       else message = next.value.data;
     }
   }
-  if (trailer === undefined) return { headers, trailers: new Headers(), error: new ConnectError("protocol error: missing status", Code.Internal) };
+  if (trailer === undefined)
+    return { headers, trailers: new Headers(), error: new ConnectError("protocol error: missing status", Code.Internal) };
   const malformed = trailer.has(headerStatusDetailsBin) ? undefined : invalidGrpcStatus(trailer.get(headerGrpcStatus));
   if (malformed !== undefined) return { headers, trailers: new Headers(), error: malformed };
   const error = safeTrailerError(trailer);
   const trailers = metadataOnly(trailer);
   if (error !== undefined) return { headers, trailers, error: withoutProtocolMetadata(error) };
-  if (message === undefined) return { headers, trailers, error: new ConnectError("protocol error: missing output message for unary method", Code.Unimplemented) };
+  if (message === undefined)
+    return { headers, trailers, error: new ConnectError("protocol error: missing output message for unary method", Code.Unimplemented) };
   return { headers, trailers, message };
 }
 
@@ -87,7 +94,8 @@ export function safeTrailerError(trailer: Headers): ConnectError | undefined {
 }
 
 function withError(error: ConnectError | undefined): { error: ConnectError } {
-  if (error === undefined) return { error: new ConnectError("protocol error: trailers-only success without a message", Code.Unimplemented) };
+  if (error === undefined)
+    return { error: new ConnectError("protocol error: trailers-only success without a message", Code.Unimplemented) };
   return { error: withoutProtocolMetadata(error) };
 }
 
