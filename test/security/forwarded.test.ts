@@ -45,9 +45,8 @@ function expectEdgeValues(seen: Record<string, string>, what: string): void {
   expect(seen["x-forwarded-host"], `${what}: x-forwarded-host`).toBe(edgeHost);
   expect(seen["x-forwarded-proto"], `${what}: x-forwarded-proto`).toBe("http");
   // x-forwarded-for comes only from cf-connecting-ip (set by Cloudflare; Miniflare sets
-  // it from the socket): a loopback address here, or absent.
-  const xff = seen["x-forwarded-for"];
-  if (xff !== undefined) expect(xff, `${what}: x-forwarded-for`).toMatch(/^(127\.0\.0\.1|::1|::ffff:127\.0\.0\.1)$/);
+  // it from the socket): a loopback address here, and always present.
+  expect(seen["x-forwarded-for"], `${what}: x-forwarded-for`).toMatch(/^(127\.0\.0\.1|::1|::ffff:127\.0\.0\.1)$/);
 }
 
 const echoBody = (codec: "proto" | "json") =>
