@@ -79,8 +79,8 @@ export function redraw(
   const filters = decision.filters.filter((f) => !failedFilters.has(f));
   const f = choice.backend.filters;
   if (f.request !== undefined || f.response !== undefined) filters.push(f);
-  // Mirrors were sent with the first attempt; a retry sends none.
-  return { decision: { ...decision, backend: choice.picked, filters, mirrors: [] }, origin: choice.origin };
+  // Mirrors go with the first attempt only: attempt() sends none on a retry.
+  return { decision: { ...decision, backend: choice.picked, filters }, origin: choice.origin };
 }
 
 const grpcStatus = /^\d{1,2}$/;

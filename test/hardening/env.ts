@@ -18,6 +18,8 @@ export interface HardeningEnv {
   alpha: RunningOrigin;
   beta: RunningOrigin;
   bad: ScriptedOrigin;
+  /** Receives the mirrored copies of `retry-status-mirrored`. */
+  mirror: RunningOrigin;
   refused: string;
   worker: RunningWorker;
   close(): Promise<void>;
@@ -73,6 +75,7 @@ function misbehave(req: IncomingMessage, res: ServerResponse): void {
       res.writeHead(200, { ...grpcWeb, "grpc-status": "fourteen" });
       return void res.end();
     case "retry-status":
+    case "retry-status-mirrored":
     case "retry-status-streamed":
       // UNAVAILABLE, as a trailer frame (connect-es style) or trailers-only (connect-go style).
       return afterBody(() => {
@@ -98,9 +101,10 @@ function misbehave(req: IncomingMessage, res: ServerResponse): void {
 const heavy = 1_000_000;
 
 export async function startHardeningEnv(): Promise<HardeningEnv> {
-  const [alpha, beta, bad, refused] = await Promise.all([
+  const [alpha, beta, mirror, bad, refused] = await Promise.all([
     startOrigin("alpha"),
     startOrigin("beta"),
+    startOrigin("mirror"),
     startScriptedOrigin(misbehave),
     refusingOriginUrl(),
   ]);
@@ -166,6 +170,13 @@ export async function startHardeningEnv(): Promise<HardeningEnv> {
             { name: "alpha", url: alpha.url },
           ],
         },
+        "retry-status-mirrored": {
+          backends: [
+            { name: "bad", url: bad.url, weight: heavy },
+            { name: "alpha", url: alpha.url },
+          ],
+          mirror: { name: "mirror", url: mirror.url },
+        },
       },
     },
     timed: {
@@ -182,11 +193,12 @@ export async function startHardeningEnv(): Promise<HardeningEnv> {
     alpha,
     beta,
     bad,
+    mirror,
     refused,
     worker,
     async close() {
       await worker.dispose();
-      await Promise.all([alpha.close(), beta.close(), bad.close()]);
+      await Promise.all([alpha.close(), beta.close(), mirror.close(), bad.close()]);
     },
   };
 }

@@ -12,6 +12,8 @@ export const caseHeader = "x-case";
 export interface CaseSpec {
   /** Backend Services: name → origin URL (and weight, 1 by default). */
   backends: { name: string; url: string; weight?: number; protocol?: "connect" | "grpc-web" }[];
+  /** A backend every call of the rule is mirrored to (RequestMirror). */
+  mirror?: { name: string; url: string };
 }
 
 export interface RouteSpec {
@@ -31,7 +33,8 @@ export function hardeningManifests(routes: Record<string, RouteSpec>): string {
   const services = new Map<string, { url: string; protocol?: string }>();
   for (const route of Object.values(routes)) {
     for (const c of Object.values(route.cases))
-      for (const b of c.backends) services.set(b.name, { url: b.url, ...(b.protocol ? { protocol: b.protocol } : {}) });
+      for (const b of [...c.backends, ...(c.mirror ? [c.mirror] : [])])
+        services.set(b.name, { url: b.url, ...("protocol" in b && b.protocol ? { protocol: b.protocol } : {}) });
   }
   for (const [name, s] of services) docs.push(originService(name, s.url, s.protocol === undefined ? {} : { protocol: s.protocol }));
   for (const [routeName, route] of Object.entries(routes)) {
@@ -40,7 +43,9 @@ export function hardeningManifests(routes: Record<string, RouteSpec>): string {
       .join("");
     const rules = Object.entries(route.cases).map(
       ([name, c]) => `  - matches: [{method: {service: ${demoService}}, headers: [{name: ${caseHeader}, value: ${quote(name)}}]}]
-    backendRefs: [${c.backends.map((b) => `{name: ${b.name}, port: 80, weight: ${b.weight ?? 1}}`).join(", ")}]`,
+    backendRefs: [${c.backends.map((b) => `{name: ${b.name}, port: 80, weight: ${b.weight ?? 1}}`).join(", ")}]${
+      c.mirror ? `\n    filters: [{type: RequestMirror, requestMirror: {backendRef: {name: ${c.mirror.name}, port: 80}}}]` : ""
+    }`,
     );
     docs.push(`apiVersion: gateway.networking.k8s.io/v1
 kind: GRPCRoute

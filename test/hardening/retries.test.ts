@@ -9,6 +9,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { CountRequestSchema, EchoRequestSchema } from "../gen/grpcroute/demo/v1/demo_pb.ts";
 import { frame, parseFrames, parseTrailer } from "../harness/wire.ts";
 import { demoClient } from "../worker/setup.ts";
+import { eventually } from "../harness/origins.ts";
 import { caseHeader, demoService } from "./fixture.ts";
 import { startHardeningEnv, type HardeningEnv } from "./env.ts";
 
@@ -73,6 +74,17 @@ test.each([
   const res = await demoClient(env.worker.url, kind).echo({ message: "m" }, via(mode));
   expect(res.backend).toBe("alpha");
   expect(calls()).toEqual({ alpha: before.alpha + 1, bad: before.bad + 1 });
+});
+
+test("a retried call is mirrored once: mirrors go with the first attempt only", async () => {
+  const before = { ...calls(), mirror: env.mirror.calls.length };
+  const res = await demoClient(env.worker.url, "grpc-web (node)").echo({ message: "m" }, via("retry-status-mirrored"));
+  expect(res.backend).toBe("alpha");
+  expect(calls()).toEqual({ alpha: before.alpha + 1, bad: before.bad + 1 });
+  // Mirrors are fire-and-forget (waitUntil): wait for the copy, then give a second one time to show up.
+  expect(await eventually(() => env.mirror.calls.length > before.mirror)).toBe(true);
+  await new Promise((r) => setTimeout(r, 300));
+  expect(env.mirror.calls.length).toBe(before.mirror + 1);
 });
 
 test("without the annotation an origin's UNAVAILABLE is not retried", async () => {
