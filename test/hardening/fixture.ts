@@ -33,8 +33,8 @@ export function hardeningManifests(routes: Record<string, RouteSpec>): string {
   const services = new Map<string, { url: string; protocol?: string }>();
   for (const route of Object.values(routes)) {
     for (const c of Object.values(route.cases))
-      for (const b of [...c.backends, ...(c.mirror ? [c.mirror] : [])])
-        services.set(b.name, { url: b.url, ...("protocol" in b && b.protocol ? { protocol: b.protocol } : {}) });
+      for (const b of [...c.backends, ...(c.mirror ? [c.mirror] : [])] as CaseSpec["backends"])
+        services.set(b.name, { url: b.url, ...(b.protocol ? { protocol: b.protocol } : {}) });
   }
   for (const [name, s] of services) docs.push(originService(name, s.url, s.protocol === undefined ? {} : { protocol: s.protocol }));
   for (const [routeName, route] of Object.entries(routes)) {
