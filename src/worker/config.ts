@@ -50,7 +50,8 @@ export class ConfigError extends Error {
 let cachedKey: string | undefined;
 let cached: EdgeConfig | ConfigError | undefined;
 
-const varNames = [
+/** Every var the worker reads; wrangler.toml declares each (test/deploy/worker-types.test.ts). */
+export const varNames = [
   "ALLOWED_ORIGINS",
   "ALLOW_CREDENTIALS",
   "ORIGINS",

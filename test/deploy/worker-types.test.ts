@@ -56,3 +56,17 @@ it("worker-configuration.d.ts is up to date with wrangler.toml and workerd", asy
     rmSync(dir, { recursive: true, force: true });
   }
 }, 60_000);
+
+it("the generated Env lists exactly the vars the worker reads", () => {
+  // EdgeEnv is written by hand (the Node-side tests cannot see the Workers types); this keeps
+  // it, wrangler.toml's [vars] and the generated Env the same list.
+  // Read from the source: importing worker code here would type it against Node's DOM lib.
+  const config = readFileSync(join(root, "src/worker/config.ts"), "utf8");
+  const list = /export const varNames = \[([^\]]*)\]/.exec(config)?.[1] ?? "";
+  const varNames = [...list.matchAll(/"([A-Z_][A-Z0-9_]*)"/g)].map((m) => m[1]);
+  expect(varNames.length).toBeGreaterThan(0);
+  const committed = readFileSync(committedPath, "utf8");
+  const block = /declare namespace Cloudflare \{[\s\S]*?interface Env \{([^}]*)\}/.exec(committed)?.[1] ?? "";
+  const declared = [...block.matchAll(/^\s*([A-Z_][A-Z0-9_]*):/gm)].map((m) => m[1]);
+  expect(declared.sort(), "declare every var in wrangler.toml [vars], then `npm run types`").toEqual(varNames.sort());
+});
