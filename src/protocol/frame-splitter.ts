@@ -1,3 +1,4 @@
+import { concat } from "./bytes.ts";
 /** One chunk's worth of relaying: bytes of whole envelopes to pass on, and the final envelope if it arrived. */
 export interface Split {
   /** Only whole envelopes, in order: views into the chunks, or one buffer per pieced envelope. */
@@ -98,16 +99,4 @@ export class FrameSplitter {
       pass[pass.length - 1] = chunk.subarray(last.byteOffset - chunk.byteOffset, end);
     } else pass.push(chunk.subarray(start, end));
   }
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const p of parts) size += p.length;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

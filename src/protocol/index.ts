@@ -33,7 +33,9 @@ export { connectStreamErrorResponse, connectUnaryErrorResponse } from "./connect
 export { contentTypeErrorJson, contentTypeStreamRegExp, contentTypeUnaryRegExp, connectContentType } from "./connect/content-type.ts";
 export { relayConnectStreamBody } from "./connect/response.ts";
 export { grpcWebErrorResponse } from "./grpc-web/error.ts";
-export { invalidGrpcStatus } from "./status-check.ts";
+export { invalidGrpcStatus, parseGrpcStatus } from "./status-check.ts";
+export { concat } from "./bytes.ts";
+export { codeFromString } from "@connectrpc/connect/protocol-connect";
 export { relayGrpcWebBody } from "./grpc-web/response.ts";
 export { encodeEnvelope } from "@connectrpc/connect/protocol";
 export { connectRequestMessage, readConnectUnary, writeConnectUnary } from "./connect/unary.ts";

@@ -9,12 +9,16 @@ import { Code, ConnectError } from "@connectrpc/connect";
 const grpcStatusValue = /^(?:0|[1-9]\d?)$/;
 const maxCode = 16;
 
+/** A `grpc-status` value as a code: 0..16 in canonical decimal, else undefined (the one rule for it). */
+export function parseGrpcStatus(value: string): Code | undefined {
+  const v = value.trim();
+  return grpcStatusValue.test(v) && Number(v) <= maxCode ? (Number(v) as Code) : undefined;
+}
+
 /** The problem with a `grpc-status` value (from headers or a trailer), undefined when valid. */
 export function invalidGrpcStatus(value: string | null): ConnectError | undefined {
   if (value === null) return new ConnectError("protocol error: missing status", Code.Internal);
-  const v = value.trim();
-  if (!grpcStatusValue.test(v) || Number(v) > maxCode)
-    return new ConnectError(`protocol error: invalid grpc-status from the origin`, Code.Internal);
+  if (parseGrpcStatus(value) === undefined) return new ConnectError(`protocol error: invalid grpc-status from the origin`, Code.Internal);
   return undefined;
 }
 

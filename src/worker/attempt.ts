@@ -1,5 +1,4 @@
-import { Code, ConnectError } from "../protocol/index.ts";
-import { headerContentLength } from "../protocol/index.ts";
+import { Code, ConnectError, headerContentLength } from "../protocol/index.ts";
 import type { Origin, OriginProtocol } from "../table/types.ts";
 import { deadlineError } from "./deadline-signal.ts";
 import type { ForwardCall } from "./call.ts";

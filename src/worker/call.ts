@@ -1,5 +1,4 @@
-import type { ClientProtocol } from "../protocol/index.ts";
-import type { Procedure } from "../protocol/index.ts";
+import type { ClientProtocol, Procedure } from "../protocol/index.ts";
 import type { Random } from "../runtime/types.ts";
 import type { Origin, RouteTable, Rule } from "../table/types.ts";
 import type { EdgeConfig } from "./config.ts";

@@ -1,5 +1,4 @@
-import { cors } from "../protocol/index.ts";
-import { headerOrigin, headerVary } from "../protocol/index.ts";
+import { cors, headerOrigin, headerVary } from "../protocol/index.ts";
 import type { CorsConfig } from "./config.ts";
 
 const headerAllowOrigin = "access-control-allow-origin";

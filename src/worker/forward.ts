@@ -1,12 +1,10 @@
-import { Code, ConnectError } from "../protocol/index.ts";
-import { checkRequestBody, requestBodyGuard } from "../protocol/index.ts";
+import { Code, ConnectError, checkRequestBody, requestBodyGuard, decodeTextBytes } from "../protocol/index.ts";
 import { deadlineError } from "./deadline-signal.ts";
 import { isEdgeTimeout } from "./idle.ts";
 import { replayableBody, wholeBody, type ReplayableBody } from "./replay.ts";
 import { relayResponse } from "./respond.ts";
 import { peekStatus, redraw, retryPolicy } from "./retry.ts";
 import { decodeTextBody } from "./text-body.ts";
-import { decodeTextBytes } from "../protocol/index.ts";
 import { translatedResponse } from "./translate.ts";
 import { attempt, describe, label } from "./attempt.ts";
 import type { ForwardCall } from "./call.ts";

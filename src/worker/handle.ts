@@ -1,10 +1,18 @@
-import { checkConnectGetMessage } from "../protocol/index.ts";
-import { detectProtocol, type Detected } from "../protocol/index.ts";
-import { parseDeadline } from "../protocol/index.ts";
-import { Code, ConnectError, errorResponse, unforwardableError, type ErrorTarget } from "../protocol/index.ts";
-import { headerContentLength, headerOrigin } from "../protocol/index.ts";
-import { parseProcedure } from "../protocol/index.ts";
-import { messageTooLarge } from "../protocol/index.ts";
+import {
+  checkConnectGetMessage,
+  detectProtocol,
+  type Detected,
+  parseDeadline,
+  Code,
+  ConnectError,
+  errorResponse,
+  unforwardableError,
+  type ErrorTarget,
+  headerContentLength,
+  headerOrigin,
+  parseProcedure,
+  messageTooLarge,
+} from "../protocol/index.ts";
 import type { Random, RouteRequest } from "../runtime/types.ts";
 import type { Matcher } from "../runtime/matcher.ts";
 import type { RejectCode } from "../table/types.ts";

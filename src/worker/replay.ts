@@ -11,8 +11,6 @@ const readAheadMs = 1000;
 export interface ReplayableBody {
   /** A fresh copy of the body for one attempt; the previous attempt's stream ends. Whole bytes when the body is complete. */
   attempt(): ReadableStream<Uint8Array> | Uint8Array;
-  /** Bytes the current attempt's reader (fetch) has taken: 0 means nothing of the body left the edge. */
-  delivered(): number;
   /** Whether the whole body is held (read ahead within bounds): only then may it be sent again. */
   complete(): Promise<boolean>;
   /** Read ahead until `bytes` are held, the body ends or fails, or `ms` pass (nothing is consumed). */
@@ -25,7 +23,6 @@ export interface ReplayableBody {
 export function wholeBody(bytes: Uint8Array): ReplayableBody {
   return {
     attempt: () => bytes,
-    delivered: () => 0,
     complete: () => Promise.resolve(true),
     prefetch: () => Promise.resolve(),
     finish: () => undefined,
@@ -39,7 +36,6 @@ export function replayableBody(source: ReadableStream<Uint8Array>, maxBytes = re
   let done = false;
   let failure: { reason: unknown } | undefined;
   let generation = 0;
-  let delivered = 0;
   let finished = false;
   let cancelled = false;
   let reading: Promise<void> | undefined;
@@ -78,7 +74,6 @@ export function replayableBody(source: ReadableStream<Uint8Array>, maxBytes = re
 
   const stream = (): ReadableStream<Uint8Array> => {
     const mine = ++generation;
-    delivered = 0;
     let at = 0;
     return new ReadableStream<Uint8Array>(
       {
@@ -90,7 +85,6 @@ export function replayableBody(source: ReadableStream<Uint8Array>, maxBytes = re
               // Past the replay limit nothing is sent twice: forget what was sent.
               if (overflow()) log[at] = undefined;
               at++;
-              delivered += chunk.byteLength;
               return controller.enqueue(chunk);
             }
             if (failure !== undefined) return controller.error(failure.reason);
@@ -112,7 +106,6 @@ export function replayableBody(source: ReadableStream<Uint8Array>, maxBytes = re
     attempt() {
       if (done && !overflow() && generation > 0) {
         generation++;
-        delivered = 0;
         const out = new Uint8Array(total);
         let offset = 0;
         for (const c of log) {
@@ -123,7 +116,6 @@ export function replayableBody(source: ReadableStream<Uint8Array>, maxBytes = re
       }
       return stream();
     },
-    delivered: () => delivered,
     async prefetch(bytes, ms) {
       await readAhead(() => total >= bytes, ms);
     },

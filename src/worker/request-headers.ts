@@ -1,9 +1,17 @@
-import type { ClientProtocol } from "../protocol/index.ts";
-import { deadlineHeader, formatConnectTimeout, formatGrpcTimeout } from "../protocol/index.ts";
-import { grpcWebContentType } from "../protocol/index.ts";
-import { acceptEncodingIdentity, headerAcceptEncoding } from "../protocol/index.ts";
-import { headerAccept, headerContentType, stripHopByHop } from "../protocol/index.ts";
-import { connectToGrpcWebHeaders, grpcWebToConnectHeaders } from "../protocol/index.ts";
+import {
+  type ClientProtocol,
+  deadlineHeader,
+  formatConnectTimeout,
+  formatGrpcTimeout,
+  grpcWebContentType,
+  acceptEncodingIdentity,
+  headerAcceptEncoding,
+  headerAccept,
+  headerContentType,
+  stripHopByHop,
+  connectToGrpcWebHeaders,
+  grpcWebToConnectHeaders,
+} from "../protocol/index.ts";
 import type { Filters, OriginProtocol } from "../table/types.ts";
 import type { CallTimer } from "./deadline-signal.ts";
 import { applyRequestFilters } from "./filters.ts";

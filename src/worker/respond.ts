@@ -1,16 +1,25 @@
-import type { ConnectError } from "../protocol/index.ts";
-import { codeFromHttpStatus } from "../protocol/index.ts";
-import { Code, ConnectError as EdgeError } from "../protocol/index.ts";
-import type { ClientProtocol } from "../protocol/index.ts";
-import { connectStreamErrorResponse, connectUnaryErrorResponse } from "../protocol/index.ts";
-import { contentTypeErrorJson, contentTypeStreamRegExp, contentTypeUnaryRegExp } from "../protocol/index.ts";
-import { relayConnectStreamBody } from "../protocol/index.ts";
-import { grpcWebContentType, parseGrpcWebContentType } from "../protocol/index.ts";
-import { grpcWebErrorResponse } from "../protocol/index.ts";
-import { headerGrpcStatus, headerStatusDetailsBin } from "../protocol/index.ts";
-import { invalidGrpcStatus } from "../protocol/index.ts";
-import { relayGrpcWebBody } from "../protocol/index.ts";
-import { headerContentType, stripHopByHop } from "../protocol/index.ts";
+import {
+  type ConnectError,
+  codeFromHttpStatus,
+  Code,
+  ConnectError as EdgeError,
+  type ClientProtocol,
+  connectStreamErrorResponse,
+  connectUnaryErrorResponse,
+  contentTypeErrorJson,
+  contentTypeStreamRegExp,
+  contentTypeUnaryRegExp,
+  relayConnectStreamBody,
+  grpcWebContentType,
+  parseGrpcWebContentType,
+  grpcWebErrorResponse,
+  headerGrpcStatus,
+  headerStatusDetailsBin,
+  invalidGrpcStatus,
+  relayGrpcWebBody,
+  headerContentType,
+  stripHopByHop,
+} from "../protocol/index.ts";
 import type { IdleWatch } from "./idle.ts";
 
 /** Turns a failure of the origin's body stream into the caller's error. */

@@ -1,9 +1,14 @@
-import { codeFromHttpStatus } from "../protocol/index.ts";
-import { Code } from "../protocol/index.ts";
-import { contentTypeErrorJson } from "../protocol/index.ts";
-import { parseGrpcWebContentType } from "../protocol/index.ts";
-import { headerGrpcStatus } from "../protocol/index.ts";
-import { headerContentType } from "../protocol/index.ts";
+import {
+  codeFromHttpStatus,
+  Code,
+  codeFromString,
+  concat,
+  parseGrpcStatus,
+  contentTypeErrorJson,
+  parseGrpcWebContentType,
+  headerGrpcStatus,
+  headerContentType,
+} from "../protocol/index.ts";
 import type { Decision, PickedBackend, Random } from "../runtime/types.ts";
 import type { Backend, OriginProtocol, RouteTable, Rule } from "../table/types.ts";
 import type { OriginOverrides } from "./origins.ts";
@@ -83,25 +88,6 @@ export function redraw(
   return { decision: { ...decision, backend: choice.picked, filters }, origin: choice.origin };
 }
 
-const grpcStatus = /^\d{1,2}$/;
-const connectCodes: Record<string, Code> = {
-  canceled: Code.Canceled,
-  unknown: Code.Unknown,
-  invalid_argument: Code.InvalidArgument,
-  deadline_exceeded: Code.DeadlineExceeded,
-  not_found: Code.NotFound,
-  already_exists: Code.AlreadyExists,
-  permission_denied: Code.PermissionDenied,
-  resource_exhausted: Code.ResourceExhausted,
-  failed_precondition: Code.FailedPrecondition,
-  aborted: Code.Aborted,
-  out_of_range: Code.OutOfRange,
-  unimplemented: Code.Unimplemented,
-  internal: Code.Internal,
-  unavailable: Code.Unavailable,
-  data_loss: Code.DataLoss,
-  unauthenticated: Code.Unauthenticated,
-};
 /** A status-only answer is small; anything larger is not looked at. */
 const peekMaxBytes = 16 * 1024;
 
@@ -116,7 +102,7 @@ export async function peekStatus(res: Response, target: OriginProtocol): Promise
   const status = res.headers.get(headerGrpcStatus);
   if (target === "grpc-web" && status !== null) {
     const v = status.trim();
-    return { res, code: v === "0" ? undefined : grpcStatus.test(v) ? (Number(v) as Code) : Code.Internal };
+    return { res, code: v === "0" ? undefined : (parseGrpcStatus(v) ?? Code.Internal) };
   }
   const genuine =
     target === "grpc-web"
@@ -166,7 +152,7 @@ function statusOf(head: Uint8Array, target: OriginProtocol, ended: boolean): Cod
     if (target === "connect") {
       if (!ended) return undefined;
       const code = (JSON.parse(new TextDecoder().decode(head)) as { code?: unknown }).code;
-      return typeof code === "string" ? connectCodes[code] : undefined;
+      return typeof code === "string" ? codeFromString(code) : undefined;
     }
     if (head.length < 5 || (head[0]! & 0x81) !== 0x80) return undefined;
     const length = new DataView(head.buffer, head.byteOffset, 5).getUint32(1);
@@ -175,22 +161,11 @@ function statusOf(head: Uint8Array, target: OriginProtocol, ended: boolean): Cod
       const colon = line.indexOf(":");
       if (colon > 0 && line.slice(0, colon).trim().toLowerCase() === "grpc-status") {
         const v = line.slice(colon + 1).trim();
-        return v === "0" ? undefined : grpcStatus.test(v) ? (Number(v) as Code) : Code.Internal;
+        return v === "0" ? undefined : (parseGrpcStatus(v) ?? Code.Internal);
       }
     }
   } catch {
     return undefined;
   }
   return undefined;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
 }

@@ -1,5 +1,4 @@
-import type { ConnectError } from "../protocol/index.ts";
-import { createTextDecodeStream } from "../protocol/index.ts";
+import { type ConnectError, createTextDecodeStream } from "../protocol/index.ts";
 
 /** A decoded text request body, remembering why decoding failed if it did. */
 export interface DecodedBody {

@@ -1,16 +1,23 @@
-import { encodeEnvelope } from "../protocol/index.ts";
-import { codeFromHttpStatus } from "../protocol/index.ts";
-import { connectRequestMessage, readConnectUnary, writeConnectUnary } from "../protocol/index.ts";
-import { connectStreamFromGrpcWeb } from "../protocol/index.ts";
-import { connectContentType } from "../protocol/index.ts";
-import { connectStreamErrorResponse } from "../protocol/index.ts";
-import type { ClientProtocol } from "../protocol/index.ts";
-import { Code, ConnectError } from "../protocol/index.ts";
-import { parseGrpcWebContentType } from "../protocol/index.ts";
-import { headerGrpcStatus } from "../protocol/index.ts";
-import { grpcWebRequestMessage, readGrpcWebUnary, writeGrpcWebUnary } from "../protocol/index.ts";
-import { headerContentType } from "../protocol/index.ts";
-import { metadataOnly } from "../protocol/index.ts";
+import {
+  encodeEnvelope,
+  codeFromHttpStatus,
+  connectRequestMessage,
+  readConnectUnary,
+  writeConnectUnary,
+  connectStreamFromGrpcWeb,
+  connectContentType,
+  connectStreamErrorResponse,
+  type ClientProtocol,
+  Code,
+  ConnectError,
+  parseGrpcWebContentType,
+  headerGrpcStatus,
+  grpcWebRequestMessage,
+  readGrpcWebUnary,
+  writeGrpcWebUnary,
+  headerContentType,
+  metadataOnly,
+} from "../protocol/index.ts";
 import type { UpstreamBody } from "./mirror.ts";
 import type { StreamFailure } from "./respond.ts";
 

@@ -1,3 +1,4 @@
+import { concat } from "../bytes.ts";
 import { Code, ConnectError } from "@connectrpc/connect";
 
 /**
@@ -72,16 +73,6 @@ function atobBytes(text: string): Uint8Array {
   }
   const out = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-  return out;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
   return out;
 }
 
