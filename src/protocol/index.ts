@@ -35,6 +35,7 @@ export { relayConnectStreamBody } from "./connect/response.ts";
 export { grpcWebErrorResponse } from "./grpc-web/error.ts";
 export { invalidGrpcStatus, parseGrpcStatus } from "./status-check.ts";
 export { concat } from "./bytes.ts";
+export { notProtocolError } from "./not-protocol.ts";
 export { codeFromString } from "@connectrpc/connect/protocol-connect";
 export { relayGrpcWebBody } from "./grpc-web/response.ts";
 export { encodeEnvelope } from "@connectrpc/connect/protocol";

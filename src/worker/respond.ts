@@ -1,6 +1,6 @@
 import {
   type ConnectError,
-  codeFromHttpStatus,
+  notProtocolError,
   Code,
   ConnectError as EdgeError,
   type ClientProtocol,
@@ -48,7 +48,7 @@ export function relayResponse(client: ClientProtocol, res: Response, failure: St
       const statusInHeaders = res.headers.has(headerGrpcStatus);
       const genuine = parseGrpcWebContentType(contentType) !== undefined && res.ok;
       if (!genuine && !statusInHeaders)
-        return refuse(() => grpcWebErrorResponse(notProtocol(res, "gRPC-web"), grpcWebContentType(client.responseText, client.codec)));
+        return refuse(() => grpcWebErrorResponse(notProtocolError(res, "gRPC-web"), grpcWebContentType(client.responseText, client.codec)));
       const badStatus =
         statusInHeaders && !res.headers.has(headerStatusDetailsBin) ? invalidGrpcStatus(res.headers.get(headerGrpcStatus)) : undefined;
       if (badStatus !== undefined)
@@ -66,19 +66,14 @@ export function relayResponse(client: ClientProtocol, res: Response, failure: St
     case "connect-unary": {
       const success = res.status === statusOk && contentType !== null && contentTypeUnaryRegExp.test(contentType);
       const connectError = res.status !== statusOk && contentType !== null && contentType.toLowerCase().startsWith(contentTypeErrorJson);
-      if (!success && !connectError) return refuse(() => connectUnaryErrorResponse(notProtocol(res, "Connect")));
+      if (!success && !connectError) return refuse(() => connectUnaryErrorResponse(notProtocolError(res, "Connect")));
       return new Response(res.body, { status: res.status, headers });
     }
     case "connect-stream": {
       const success = res.status === statusOk && contentType !== null && contentTypeStreamRegExp.test(contentType);
       if (!success || res.body === null)
-        return refuse(() => connectStreamErrorResponse(notProtocol(res, "Connect streaming"), client.codec));
+        return refuse(() => connectStreamErrorResponse(notProtocolError(res, "Connect streaming"), client.codec));
       return new Response(relayConnectStreamBody(res.body, failure, watch), { status: statusOk, headers });
     }
   }
-}
-
-function notProtocol(res: Response, expected: string): ConnectError {
-  const type = res.headers.get(headerContentType) ?? "no content type";
-  return new EdgeError(`origin answered HTTP ${res.status} (${type}), not ${expected}`, codeFromHttpStatus(res.status));
 }

@@ -1,6 +1,6 @@
 import {
   encodeEnvelope,
-  codeFromHttpStatus,
+  notProtocolError,
   connectRequestMessage,
   readConnectUnary,
   writeConnectUnary,
@@ -58,9 +58,7 @@ export async function translatedResponse(client: ClientProtocol, res: Response, 
       const statusInHeaders = res.headers.has(headerGrpcStatus);
       if (!statusInHeaders && (!res.ok || parseGrpcWebContentType(res.headers.get(headerContentType)) === undefined)) {
         await res.body?.cancel();
-        const type = res.headers.get(headerContentType) ?? "no content type";
-        const error = new ConnectError(`origin answered HTTP ${res.status} (${type}), not gRPC-web`, codeFromHttpStatus(res.status));
-        return connectStreamErrorResponse(error, client.codec);
+        return connectStreamErrorResponse(notProtocolError(res, "gRPC-web"), client.codec);
       }
       const headers = metadataOnly(res.headers);
       headers.set(headerContentType, connectContentType(true, client.codec));

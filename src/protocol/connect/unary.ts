@@ -1,3 +1,4 @@
+import { notProtocolError } from "../not-protocol.ts";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { base64Decode } from "@bufbuild/protobuf/wire";
 import { codeFromHttpStatus, errorFromJsonBytes, trailerDemux, trailerMux } from "@connectrpc/connect/protocol-connect";
@@ -41,10 +42,7 @@ export async function readConnectUnary(res: Response): Promise<UnaryResult> {
   if (res.status === 200 && contentTypeUnaryRegExp.test(type)) {
     return { headers, trailers, message: new Uint8Array(await res.arrayBuffer()) };
   }
-  const fallback = new ConnectError(
-    `origin answered HTTP ${res.status} (${type || "no content type"}), not Connect`,
-    codeFromHttpStatus(res.status),
-  );
+  const fallback = notProtocolError(res, "Connect", codeFromHttpStatus);
   if (res.status === 200 || !type.toLowerCase().startsWith(contentTypeErrorJson)) {
     await res.body?.cancel();
     return { headers, trailers, error: fallback };

@@ -1,6 +1,7 @@
+import { notProtocolError } from "../not-protocol.ts";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { createEnvelopeReadableStream, encodeEnvelope } from "@connectrpc/connect/protocol";
-import { codeFromHttpStatus, findTrailerError } from "@connectrpc/connect/protocol-grpc";
+import { findTrailerError } from "@connectrpc/connect/protocol-grpc";
 import { trailerFlag, trailerParse } from "@connectrpc/connect/protocol-grpc-web";
 import { headerContentType } from "../headers.ts";
 import { metadataOnly, type UnaryResult } from "../unary.ts";
@@ -46,12 +47,7 @@ export async function readGrpcWebUnary(res: Response): Promise<UnaryResult> {
   }
   if (!res.ok || parseContentType(res.headers.get(headerContentType)) === undefined) {
     await res.body?.cancel();
-    const type = res.headers.get(headerContentType) ?? "no content type";
-    return {
-      headers,
-      trailers: new Headers(),
-      error: new ConnectError(`origin answered HTTP ${res.status} (${type}), not gRPC-web`, codeFromHttpStatus(res.status)),
-    };
+    return { headers, trailers: new Headers(), error: notProtocolError(res, "gRPC-web") };
   }
   let message: Uint8Array | undefined;
   let trailer: Headers | undefined;
