@@ -2,6 +2,7 @@ import type { CandidateInfo } from "../compiler/index.ts";
 import { describeKey } from "../compiler/index.ts";
 import type { Origin, RouteTable } from "../table/types.ts";
 import { createMatcher, type Matcher } from "../runtime/matcher.ts";
+import { backendWeight, pickedBackend } from "../runtime/pick.ts";
 import type { RouteRequest } from "../runtime/types.ts";
 
 export interface ExplainRequest {
@@ -94,7 +95,7 @@ function flatten(matcher: Matcher, ruleId: number, req: RouteRequest, depth: num
   if (rule.reject !== undefined || depth > 16) return [];
   const parts: { weight: number; sub: Flat[]; total: number }[] = [];
   rule.backends.forEach((id, i) => {
-    const weight = rule.cumulative[i]! - (i === 0 ? 0 : rule.cumulative[i - 1]!);
+    const weight = backendWeight(rule, i);
     const b = table.backends[id]!;
     let sub: Flat[];
     if (b.scope < 0) sub = [flat(table, id, 1)];
@@ -121,12 +122,8 @@ function flatten(matcher: Matcher, ruleId: number, req: RouteRequest, depth: num
 }
 
 function flat(table: RouteTable, id: number, weight: number): Flat {
-  const b = table.backends[id]!;
-  return {
-    backend: { name: b.name, namespace: b.namespace, port: b.port, weight },
-    origin: b.origin < 0 ? null : table.origins[b.origin]!,
-    invalid: b.invalid,
-  };
+  const { origin, invalid, ...name } = pickedBackend(table, id);
+  return { backend: { ...name, weight }, origin, invalid };
 }
 
 function gcd(a: number, b: number): number {

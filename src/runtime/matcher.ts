@@ -1,12 +1,11 @@
-import { TABLE_VERSION } from "../table/types.ts";
-import type { Backend, Filters, RouteTable } from "../table/types.ts";
+import type { Filters, RouteTable } from "../table/types.ts";
 import { loadHostIndex, lookupScope, normalizeHost } from "./host.ts";
 import { parseMethodPath, type MethodName } from "./path.ts";
-import { pickWeighted } from "./pick.ts";
+import { pickedBackend, pickWeighted } from "./pick.ts";
 import { compileRegexes } from "./regex.ts";
 import { literalPrefix } from "./regex-prefix.ts";
 import { loadScope, matchExactList, matchLists, type LoadedCandidates, type LoadedScope } from "./scope-match.ts";
-import type { Decision, MirrorTarget, PickedBackend, Random, RouteRequest } from "./types.ts";
+import type { Decision, MirrorTarget, Random, RouteRequest } from "./types.ts";
 
 /** Service hops a request may take; the compiler rejects cycles, this only bounds the walk. */
 const MAX_HOPS = 16;
@@ -37,9 +36,6 @@ export interface Matcher {
  * used as the compiler left it.
  */
 export function createMatcher(table: RouteTable): Matcher {
-  if (table.version !== TABLE_VERSION) {
-    throw new Error(`route table version ${String(table.version)} is not ${TABLE_VERSION}: recompile the routes with this grpcroute-edge`);
-  }
   const cands: LoadedCandidates = {
     list: table.candidates,
     rank: Float64Array.from(table.candidates, (c) => c.rank),
@@ -130,14 +126,14 @@ export function createMatcher(table: RouteTable): Matcher {
       const backend = table.backends[backendId]!;
       collect(backend.filters, filters, mirrors, random);
       if (backend.scope < 0) {
-        return { kind: "forward", route: ref, rule: rule.index, ruleId, backend: picked(backend), filters, mirrors };
+        return { kind: "forward", route: ref, rule: rule.index, ruleId, backend: pickedBackend(table, backendId), filters, mirrors };
       }
       // The backend is a Service with routes parented to it: those routes decide, and
       // traffic none of them matches goes to the Service itself.
       const next = matchIn(backend.scope, req);
       if (next.rule < 0) {
-        const own = table.backends[scopeAt(backend.scope).fallbackBackend]!;
-        return { kind: "forward", route: ref, rule: rule.index, ruleId, backend: picked(own), filters, mirrors };
+        const own = scopeAt(backend.scope).fallbackBackend;
+        return { kind: "forward", route: ref, rule: rule.index, ruleId, backend: pickedBackend(table, own), filters, mirrors };
       }
       ruleId = next.rule;
     }
@@ -148,19 +144,8 @@ export function createMatcher(table: RouteTable): Matcher {
     if (f.request === undefined && f.response === undefined && f.mirrors === undefined) return;
     filters.push(f);
     for (const m of f.mirrors ?? []) {
-      if (random() * m.denominator < m.numerator) mirrors.push({ backend: picked(table.backends[m.backend]!) });
+      if (random() * m.denominator < m.numerator) mirrors.push({ backend: pickedBackend(table, m.backend) });
     }
-  }
-
-  function picked(b: Backend): PickedBackend {
-    const out: PickedBackend = {
-      name: b.name,
-      namespace: b.namespace,
-      port: b.port,
-      origin: b.origin < 0 ? null : table.origins[b.origin]!,
-    };
-    if (b.invalid !== undefined) out.invalid = b.invalid;
-    return out;
   }
 
   return { table, match, matchFrom: matchIn, route };

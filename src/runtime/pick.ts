@@ -1,5 +1,5 @@
-import type { Rule } from "../table/types.ts";
-import type { Random } from "./types.ts";
+import type { RouteTable, Rule } from "../table/types.ts";
+import type { PickedBackend, Random } from "./types.ts";
 
 /**
  * A backend id drawn with probability weight/sum, or -1 when every weight is zero.
@@ -20,4 +20,17 @@ export function pickWeighted(rule: Rule, random: Random): number {
     else lo = mid + 1;
   }
   return rule.backends[lo]!;
+}
+
+/** The weight the manifests gave the rule's `i`-th backend (the table keeps running sums). */
+export function backendWeight(rule: Rule, i: number): number {
+  return rule.cumulative[i]! - (i === 0 ? 0 : rule.cumulative[i - 1]!);
+}
+
+/** A table backend as the worker sends to it: its name and the origin behind it, if any. */
+export function pickedBackend(table: RouteTable, id: number): PickedBackend {
+  const b = table.backends[id]!;
+  const out: PickedBackend = { name: b.name, namespace: b.namespace, port: b.port, origin: b.origin < 0 ? null : table.origins[b.origin]! };
+  if (b.invalid !== undefined) out.invalid = b.invalid;
+  return out;
 }

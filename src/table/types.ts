@@ -111,6 +111,9 @@ export interface Rule {
   timeoutMs?: number;
 }
 
+/** Retries per call when a route says nothing: one more try after a connection that failed. */
+export const DEFAULT_RETRY_LIMIT = 1;
+
 export interface RetryPolicy {
   /** gRPC status codes (numbers) that make the edge send a call again; empty: only failed connections. */
   codes: number[];

@@ -9,8 +9,9 @@ import {
   headerGrpcStatus,
   headerContentType,
 } from "../protocol/index.ts";
+import { backendWeight, pickedBackend } from "../runtime/pick.ts";
 import type { Decision, PickedBackend, Random } from "../runtime/types.ts";
-import type { Backend, OriginProtocol, RouteTable, Rule } from "../table/types.ts";
+import { type Backend, DEFAULT_RETRY_LIMIT, type OriginProtocol, type RouteTable, type Rule } from "../table/types.ts";
 import type { OriginOverrides } from "./origins.ts";
 import { resolveOrigin } from "./origins.ts";
 
@@ -26,7 +27,7 @@ export type ForwardDecision = Extract<Decision, { kind: "forward" }>;
  *   enough to be held: a unary or server-streaming request);
  * - retries are left (`retry.linkerd.io/limit`, default 1) and the deadline has not passed.
  */
-export interface RetryPolicy {
+export interface RetryBudget {
   limit: number;
   codes: ReadonlySet<Code>;
 }
@@ -36,8 +37,8 @@ export function ruleOf(table: RouteTable, decision: ForwardDecision): Rule | und
   return table.rules[decision.ruleId];
 }
 
-export function retryPolicy(rule: Rule | undefined): RetryPolicy {
-  return { limit: rule?.retry?.limit ?? 1, codes: new Set((rule?.retry?.codes ?? []) as Code[]) };
+export function retryPolicy(rule: Rule | undefined): RetryBudget {
+  return { limit: rule?.retry?.limit ?? DEFAULT_RETRY_LIMIT, codes: new Set((rule?.retry?.codes ?? []) as Code[]) };
 }
 
 const same = (a: { name: string; namespace: string; port: number }, b: { name: string; namespace: string; port: number }): boolean =>
@@ -66,16 +67,10 @@ export function redraw(
       return;
     }
     if (backend.scope >= 0) return;
-    const picked: PickedBackend = {
-      name: backend.name,
-      namespace: backend.namespace,
-      port: backend.port,
-      origin: backend.origin < 0 ? null : table.origins[backend.origin]!,
-    };
-    if (backend.invalid !== undefined) picked.invalid = backend.invalid;
+    const picked = pickedBackend(table, id);
     const origin = resolveOrigin(picked, overrides);
     if (origin === null) return;
-    options.push({ backend, picked, origin, weight: rule.cumulative[i]! - (i === 0 ? 0 : rule.cumulative[i - 1]!) });
+    options.push({ backend, picked, origin, weight: backendWeight(rule, i) });
   });
   const sum = options.reduce((n, o) => n + o.weight, 0);
   if (sum <= 0) return undefined;

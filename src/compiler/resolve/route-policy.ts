@@ -1,5 +1,6 @@
 import { formatPath, type Diagnostic } from "../diagnostics.ts";
 import type { GRPCRouteDoc } from "../model.ts";
+import { DEFAULT_RETRY_LIMIT } from "../../table/types.ts";
 
 /** Linkerd's retry and timeout annotations on a GRPCRoute (https://linkerd.io/2-edge/reference/retries/, https://linkerd.io/2-edge/reference/timeouts/), as the edge honours them. */
 export const POLICY_ANNOTATION = {
@@ -81,7 +82,7 @@ export function routePolicy(route: GRPCRouteDoc, label: string, diagnostics: Dia
   }
   const list = notes[POLICY_ANNOTATION.grpcRetry];
   const limitText = notes[POLICY_ANNOTATION.retryLimit];
-  let limit = 1;
+  let limit = DEFAULT_RETRY_LIMIT;
   if (limitText !== undefined) {
     const v = limitText.trim();
     if (!/^\d+$/.test(v) || Number(v) > MAX_RETRY_LIMIT) {
