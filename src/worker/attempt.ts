@@ -1,14 +1,13 @@
-import { Code, ConnectError, headerContentLength } from "../protocol/index.ts";
+import { Code, ConnectError, headerContentLength, translatedBody, translatedMethod, type UpstreamBody } from "../protocol/index.ts";
 import type { Origin, OriginProtocol } from "../table/types.ts";
 import { deadlineError } from "./deadline-signal.ts";
 import type { ForwardCall } from "./call.ts";
 import { headersTimeoutError, IdleWatch, isEdgeTimeout, readWithin, withIdleTimeout } from "./idle.ts";
-import { startMirrors, type UpstreamBody } from "./mirror.ts";
+import { startMirrors } from "./mirror.ts";
 import { resolveOrigin } from "./origins.ts";
 import { replayMaxBytes, type ReplayableBody } from "./replay.ts";
 import { upstreamRequestHeaders } from "./request-headers.ts";
 import type { ForwardDecision } from "./retry.ts";
-import { translatedBody, translatedMethod } from "./translate.ts";
 import { callOrigin, familyOf } from "./upstream.ts";
 
 /** How one attempt ended: an answer, or an error (`unsent`: nothing of the request left the edge). */

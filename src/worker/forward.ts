@@ -1,11 +1,18 @@
-import { Code, ConnectError, checkRequestBody, requestBodyGuard, decodeTextBytes } from "../protocol/index.ts";
+import {
+  Code,
+  ConnectError,
+  checkRequestBody,
+  requestBodyGuard,
+  decodeTextBody,
+  decodeTextBytes,
+  peekStatus,
+  relayResponse,
+  translatedResponse,
+} from "../protocol/index.ts";
 import { deadlineError } from "./deadline-signal.ts";
 import { isEdgeTimeout } from "./idle.ts";
 import { replayableBody, wholeBody, type ReplayableBody } from "./replay.ts";
-import { relayResponse } from "./respond.ts";
-import { peekStatus, redraw, retryPolicy } from "./retry.ts";
-import { decodeTextBody } from "./text-body.ts";
-import { translatedResponse } from "./translate.ts";
+import { redraw, retryPolicy } from "./retry.ts";
 import { attempt, describe, label } from "./attempt.ts";
 import type { ForwardCall } from "./call.ts";
 

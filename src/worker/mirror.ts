@@ -1,7 +1,5 @@
+import type { UpstreamBody } from "../protocol/index.ts";
 import type { Origin } from "../table/types.ts";
-
-/** A request body as the edge sends it: streamed, or already whole (translated unary). */
-export type UpstreamBody = ReadableStream<Uint8Array> | Uint8Array | null;
 
 /** Sends one mirrored copy; its response is drained and thrown away. */
 export type MirrorSend = (origin: Origin, body: UpstreamBody) => Promise<Response>;

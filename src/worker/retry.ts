@@ -1,17 +1,7 @@
-import {
-  codeFromHttpStatus,
-  Code,
-  codeFromString,
-  concat,
-  parseGrpcStatus,
-  contentTypeErrorJson,
-  parseGrpcWebContentType,
-  headerGrpcStatus,
-  headerContentType,
-} from "../protocol/index.ts";
+import type { Code } from "../protocol/index.ts";
 import { backendWeight, pickedBackend } from "../runtime/pick.ts";
 import type { Decision, PickedBackend, Random } from "../runtime/types.ts";
-import { type Backend, DEFAULT_RETRY_LIMIT, type OriginProtocol, type RouteTable, type Rule } from "../table/types.ts";
+import { type Backend, DEFAULT_RETRY_LIMIT, type RouteTable, type Rule } from "../table/types.ts";
 import type { OriginOverrides } from "./origins.ts";
 import { resolveOrigin } from "./origins.ts";
 
@@ -81,86 +71,4 @@ export function redraw(
   if (f.request !== undefined || f.response !== undefined) filters.push(f);
   // Mirrors go with the first attempt only: attempt() sends none on a retry.
   return { decision: { ...decision, backend: choice.picked, filters }, origin: choice.origin };
-}
-
-/** A status-only answer is small; anything larger is not looked at. */
-const peekMaxBytes = 16 * 1024;
-
-/**
- * The error status of an origin's answer when it can be known before any message is
- * relayed (trailers-only gRPC-web, a trailer as the first frame, a Connect unary error,
- * or a non-protocol HTTP error), and the answer rebuilt with whatever was read. `code`
- * is undefined for success or a stream that starts with a message.
- */
-export async function peekStatus(res: Response, target: OriginProtocol): Promise<{ res: Response; code: Code | undefined }> {
-  const type = res.headers.get(headerContentType) ?? "";
-  const status = res.headers.get(headerGrpcStatus);
-  if (target === "grpc-web" && status !== null) {
-    const v = status.trim();
-    return { res, code: v === "0" ? undefined : (parseGrpcStatus(v) ?? Code.Internal) };
-  }
-  const genuine =
-    target === "grpc-web"
-      ? res.ok && parseGrpcWebContentType(type) !== undefined
-      : res.status === 200 || type.toLowerCase().startsWith(contentTypeErrorJson);
-  if (!genuine) return { res, code: codeFromHttpStatus(res.status) };
-  if (res.body === null || (target === "connect" && res.status === 200)) return { res, code: undefined };
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  let ended = false;
-  const want = (bytes: Uint8Array): number => {
-    if (target === "connect") return peekMaxBytes + 1;
-    if (bytes.length < 5) return 5;
-    return (bytes[0]! & 0x80) === 0 ? 1 : 5 + new DataView(bytes.buffer, bytes.byteOffset, 5).getUint32(1);
-  };
-  let head: Uint8Array = new Uint8Array(0);
-  while (!ended && size < Math.min(want(head), peekMaxBytes + 1)) {
-    const next = await reader.read();
-    if (next.done) ended = true;
-    else {
-      chunks.push(next.value);
-      size += next.value.byteLength;
-      head = concat(chunks);
-    }
-  }
-  let emitted = false;
-  const body = new ReadableStream<Uint8Array>({
-    async pull(c) {
-      if (!emitted) {
-        emitted = true;
-        if (head.length > 0) return c.enqueue(head);
-      }
-      if (ended) return c.close();
-      const next = await reader.read();
-      if (next.done) c.close();
-      else c.enqueue(next.value);
-    },
-    cancel: (reason) => reader.cancel(reason),
-  });
-  const rebuilt = new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
-  return { res: rebuilt, code: statusOf(head, target, ended) };
-}
-
-function statusOf(head: Uint8Array, target: OriginProtocol, ended: boolean): Code | undefined {
-  try {
-    if (target === "connect") {
-      if (!ended) return undefined;
-      const code = (JSON.parse(new TextDecoder().decode(head)) as { code?: unknown }).code;
-      return typeof code === "string" ? codeFromString(code) : undefined;
-    }
-    if (head.length < 5 || (head[0]! & 0x81) !== 0x80) return undefined;
-    const length = new DataView(head.buffer, head.byteOffset, 5).getUint32(1);
-    if (head.length < 5 + length) return undefined;
-    for (const line of new TextDecoder().decode(head.subarray(5, 5 + length)).split("\r\n")) {
-      const colon = line.indexOf(":");
-      if (colon > 0 && line.slice(0, colon).trim().toLowerCase() === "grpc-status") {
-        const v = line.slice(colon + 1).trim();
-        return v === "0" ? undefined : (parseGrpcStatus(v) ?? Code.Internal);
-      }
-    }
-  } catch {
-    return undefined;
-  }
-  return undefined;
 }

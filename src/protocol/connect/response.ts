@@ -1,7 +1,7 @@
 import type { ConnectError } from "@connectrpc/connect";
 import { endStreamFlag } from "@connectrpc/connect/protocol-connect";
 import { ensureFinalFrame, type FinalFrameOptions } from "../final-frame.ts";
-import { invalidEndStream } from "../status-check.ts";
+import { invalidEndStream } from "./trailer.ts";
 import { endStreamFrame } from "./error.ts";
 
 const compressedFlag = 0x01;

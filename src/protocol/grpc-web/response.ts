@@ -1,7 +1,7 @@
 import type { ConnectError } from "@connectrpc/connect";
 import { trailerFlag } from "@connectrpc/connect/protocol-grpc-web";
 import { ensureFinalFrame, type FinalFrameOptions } from "../final-frame.ts";
-import { invalidTrailerBlock } from "../status-check.ts";
+import { invalidTrailerBlock } from "./trailer.ts";
 import { statusTrailerFrame } from "./error.ts";
 import { encodeTextFrame } from "./text-codec.ts";
 

@@ -8,7 +8,7 @@ import { metadataOnly, type UnaryResult } from "../unary.ts";
 import { grpcWebContentType, parseContentType } from "./content-type.ts";
 import { grpcStatusHeaders, trailerFrame } from "./error.ts";
 import { headerGrpcStatus, headerStatusDetailsBin } from "./headers.ts";
-import { invalidGrpcStatus } from "../status-check.ts";
+import { invalidGrpcStatus } from "../grpc/status.ts";
 import { encodeTextFrame } from "./text-codec.ts";
 
 const compressedFlag = 0x01;

@@ -1,20 +1,20 @@
-import { connectContentType } from "./connect/content-type.ts";
+import { connectContentType } from "../connect/content-type.ts";
 import {
   headerProtocolVersion,
   headerStreamEncoding,
   headerTimeout as headerConnectTimeout,
   headerUnaryEncoding,
-} from "./connect/headers.ts";
-import type { Codec } from "./detect.ts";
-import { grpcWebContentType } from "./grpc-web/content-type.ts";
+} from "../connect/headers.ts";
+import type { Codec } from "../detect.ts";
+import { grpcWebContentType } from "../grpc-web/content-type.ts";
 import {
   acceptEncodingIdentity,
   headerAcceptEncoding,
   headerEncoding,
   headerTimeout as headerGrpcTimeout,
   headerXGrpcWeb,
-} from "./grpc-web/headers.ts";
-import { headerAccept, headerContentType } from "./headers.ts";
+} from "../grpc-web/headers.ts";
+import { headerAccept, headerContentType } from "../headers.ts";
 
 const connectAcceptEncoding = ["accept-encoding", "connect-accept-encoding"];
 const protocolVersion1 = "1";

@@ -1,4 +1,5 @@
-import { type ConnectError, createTextDecodeStream } from "../protocol/index.ts";
+import type { ConnectError } from "@connectrpc/connect";
+import { createTextDecodeStream } from "./text-codec.ts";
 
 /** A decoded text request body, remembering why decoding failed if it did. */
 export interface DecodedBody {

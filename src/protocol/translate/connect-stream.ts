@@ -4,8 +4,8 @@ import { trailerFlag, trailerParse } from "@connectrpc/connect/protocol-grpc-web
 import { metadataOnly } from "../unary.ts";
 import { headerGrpcStatus, headerStatusDetailsBin } from "../grpc-web/headers.ts";
 import { safeTrailerError } from "../grpc-web/unary.ts";
-import { invalidGrpcStatus } from "../status-check.ts";
-import { endStreamFrame } from "./error.ts";
+import { invalidGrpcStatus } from "../grpc/status.ts";
+import { endStreamFrame } from "../connect/error.ts";
 
 /**
  * A Connect streaming body from a gRPC-web origin's body (docs/edge.md "Connect
