@@ -18,14 +18,14 @@ import type { Matcher } from "../runtime/matcher.ts";
 import type { RejectCode } from "../table/types.ts";
 import { applyCors, preflightResponse } from "./cors.ts";
 import { ConfigError, edgeConfig, type EdgeConfig } from "./config.ts";
-import { readRequestBody, type RequestBody } from "./client-body.ts";
-import { drainableBody } from "./drain.ts";
-import { startCallTimer } from "./deadline-signal.ts";
+import { readRequestBody, type RequestBody } from "./body/client-body.ts";
+import { drainableBody } from "./body/drain.ts";
+import { startCallTimer } from "./call/deadline-signal.ts";
 import type { EdgeEnv } from "./env.ts";
-import { applyResponseFilters } from "./filters.ts";
-import { forward } from "./forward.ts";
+import { applyResponseFilters } from "./request/filters.ts";
+import { forward } from "./call/forward.ts";
 import { resolveOrigin } from "./origins.ts";
-import { ruleOf } from "./retry.ts";
+import { ruleOf } from "./call/retry.ts";
 
 const rejectCodes: Record<RejectCode, Code> = {
   unimplemented: Code.Unimplemented,

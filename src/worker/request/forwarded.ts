@@ -4,7 +4,7 @@ import {
   headerXForwardedFor,
   headerXForwardedHost,
   headerXForwardedProto,
-} from "../protocol/index.ts";
+} from "../../protocol/index.ts";
 
 /**
  * Replace whatever `x-forwarded-*` / `forwarded` the client sent (it could claim any

@@ -1,4 +1,4 @@
-import type { Filters, HeaderOps } from "../table/types.ts";
+import type { Filters, HeaderOps } from "../../table/types.ts";
 
 /**
  * Apply Gateway API header modifiers in order (outermost first). `add` appends to an

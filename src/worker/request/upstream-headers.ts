@@ -11,12 +11,12 @@ import {
   stripHopByHop,
   connectToGrpcWebHeaders,
   grpcWebToConnectHeaders,
-} from "../protocol/index.ts";
-import type { Filters, OriginProtocol } from "../table/types.ts";
-import type { CallTimer } from "./deadline-signal.ts";
+} from "../../protocol/index.ts";
+import type { Filters, OriginProtocol } from "../../table/types.ts";
+import type { CallTimer } from "../call/deadline-signal.ts";
 import { applyRequestFilters } from "./filters.ts";
 import { setForwarded } from "./forwarded.ts";
-import { familyOf } from "./upstream.ts";
+import { familyOf } from "../call/upstream.ts";
 
 /**
  * The headers an origin speaking `target` receives: client metadata minus hop-by-hop

@@ -1,12 +1,12 @@
-import { Code, ConnectError, headerContentLength, translatedBody, translatedMethod, type UpstreamBody } from "../protocol/index.ts";
-import type { Origin, OriginProtocol } from "../table/types.ts";
+import { Code, ConnectError, headerContentLength, translatedBody, translatedMethod, type UpstreamBody } from "../../protocol/index.ts";
+import type { Origin, OriginProtocol } from "../../table/types.ts";
 import { deadlineError } from "./deadline-signal.ts";
 import type { ForwardCall } from "./call.ts";
 import { headersTimeoutError, IdleWatch, isEdgeTimeout, readWithin, withIdleTimeout } from "./idle.ts";
 import { startMirrors } from "./mirror.ts";
-import { resolveOrigin } from "./origins.ts";
-import { replayMaxBytes, type ReplayableBody } from "./replay.ts";
-import { upstreamRequestHeaders } from "./request-headers.ts";
+import { resolveOrigin } from "../origins.ts";
+import { replayMaxBytes, type ReplayableBody } from "../body/replay.ts";
+import { upstreamRequestHeaders } from "../request/upstream-headers.ts";
 import type { ForwardDecision } from "./retry.ts";
 import { callOrigin, familyOf } from "./upstream.ts";
 

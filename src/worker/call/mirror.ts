@@ -1,5 +1,5 @@
-import type { UpstreamBody } from "../protocol/index.ts";
-import type { Origin } from "../table/types.ts";
+import type { UpstreamBody } from "../../protocol/index.ts";
+import type { Origin } from "../../table/types.ts";
 
 /** Sends one mirrored copy; its response is drained and thrown away. */
 export type MirrorSend = (origin: Origin, body: UpstreamBody) => Promise<Response>;

@@ -1,4 +1,4 @@
-import { Code, ConnectError } from "../protocol/index.ts";
+import { Code, ConnectError } from "../../protocol/index.ts";
 
 /** Errors the edge's own clocks end a call with (not the client's deadline). */
 const edgeTimeouts = new WeakSet<object>();

@@ -1,9 +1,9 @@
-import type { ClientProtocol, Procedure } from "../protocol/index.ts";
-import type { Random } from "../runtime/types.ts";
-import type { Origin, RouteTable, Rule } from "../table/types.ts";
-import type { EdgeConfig } from "./config.ts";
+import type { ClientProtocol, Procedure } from "../../protocol/index.ts";
+import type { Random } from "../../runtime/types.ts";
+import type { Origin, RouteTable, Rule } from "../../table/types.ts";
+import type { EdgeConfig } from "../config.ts";
 import type { CallTimer } from "./deadline-signal.ts";
-import type { EdgeEnv } from "./env.ts";
+import type { EdgeEnv } from "../env.ts";
 import type { ForwardDecision } from "./retry.ts";
 
 /**

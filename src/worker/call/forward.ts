@@ -8,10 +8,10 @@ import {
   peekStatus,
   relayResponse,
   translatedResponse,
-} from "../protocol/index.ts";
+} from "../../protocol/index.ts";
 import { deadlineError } from "./deadline-signal.ts";
 import { isEdgeTimeout } from "./idle.ts";
-import { replayableBody, wholeBody, type ReplayableBody } from "./replay.ts";
+import { replayableBody, wholeBody, type ReplayableBody } from "../body/replay.ts";
 import { redraw, retryPolicy } from "./retry.ts";
 import { attempt, describe, label } from "./attempt.ts";
 import type { ForwardCall } from "./call.ts";

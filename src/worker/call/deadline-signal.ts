@@ -1,4 +1,4 @@
-import { Code, ConnectError } from "../protocol/index.ts";
+import { Code, ConnectError } from "../../protocol/index.ts";
 
 /** The edge's clock on one call: fires an AbortSignal when the client's deadline passes. */
 export interface CallTimer {

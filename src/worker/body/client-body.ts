@@ -1,4 +1,4 @@
-import { headerContentLength } from "../protocol/index.ts";
+import { headerContentLength } from "../../protocol/index.ts";
 import { drainableBody, type ClientBody } from "./drain.ts";
 import { replayMaxBytes } from "./replay.ts";
 

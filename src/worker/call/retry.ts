@@ -1,9 +1,9 @@
-import type { Code } from "../protocol/index.ts";
-import { backendWeight, pickedBackend } from "../runtime/pick.ts";
-import type { Decision, PickedBackend, Random } from "../runtime/types.ts";
-import { type Backend, DEFAULT_RETRY_LIMIT, type RouteTable, type Rule } from "../table/types.ts";
-import type { OriginOverrides } from "./origins.ts";
-import { resolveOrigin } from "./origins.ts";
+import type { Code } from "../../protocol/index.ts";
+import { backendWeight, pickedBackend } from "../../runtime/pick.ts";
+import type { Decision, PickedBackend, Random } from "../../runtime/types.ts";
+import { type Backend, DEFAULT_RETRY_LIMIT, type RouteTable, type Rule } from "../../table/types.ts";
+import type { OriginOverrides } from "../origins.ts";
+import { resolveOrigin } from "../origins.ts";
 
 export type ForwardDecision = Extract<Decision, { kind: "forward" }>;
 

@@ -1,6 +1,6 @@
-import type { Origin, OriginProtocol } from "../table/types.ts";
-import type { EdgeEnv } from "./env.ts";
-import { serviceBinding } from "./env.ts";
+import type { Origin, OriginProtocol } from "../../table/types.ts";
+import type { EdgeEnv } from "../env.ts";
+import { serviceBinding } from "../env.ts";
 
 /**
  * Send a request to an origin: a service binding when the origin names one (`env[NAME]`),
