@@ -171,4 +171,133 @@ export type ServiceDoc = Doc<"Service", ServiceSpec>;
 
 export type NamespaceDoc = Doc<"Namespace", Record<string, never>>;
 
-export type Resource = GRPCRouteDoc | GatewayDoc | ReferenceGrantDoc | ServiceDoc | NamespaceDoc;
+export type Resource =
+  | GRPCRouteDoc
+  | GatewayDoc
+  | ReferenceGrantDoc
+  | ServiceDoc
+  | NamespaceDoc
+  | SecurityPolicyDoc
+  | SecretDoc
+  | ConfigMapDoc;
+
+// ---- Envoy Gateway policy attachments (gateway.envoyproxy.io/v1alpha1) ----
+// https://gateway.envoyproxy.io/docs/api/extension_types/ ; validated against the CRD
+// schemas and CEL rules, with the schema's defaults filled in.
+
+/** A `targetRefs[]` entry (or the deprecated `targetRef`): always in the policy's namespace. */
+export interface PolicyTargetRef {
+  group: string;
+  kind: string;
+  name: string;
+  /** A GRPCRoute rule's `name`, or a Gateway listener's `name`. */
+  sectionName?: string;
+}
+
+/** A Secret reference; `namespace` defaults to the policy's. */
+export interface SecretRef {
+  name: string;
+  namespace: string;
+}
+
+/** Where a provider looks for tokens; absent means `Authorization: Bearer …` and `?access_token=`. */
+export interface JwtExtractFrom {
+  headers: { name: string; valuePrefix?: string }[];
+  cookies: string[];
+  params: string[];
+}
+
+export interface JwtProviderSpec {
+  name: string;
+  issuer?: string;
+  audiences: string[];
+  /** Exactly one of `remoteJWKS` and `localJWKS`. */
+  remoteJWKS?: { uri: string; cacheDurationMs: number; failedRefetchDurationMs: number };
+  localJWKS?: { inline: string } | { configMap: string };
+  claimToHeaders: { header: string; claim: string }[];
+  extractFrom?: JwtExtractFrom;
+}
+
+export interface JwtSpec {
+  providers: JwtProviderSpec[];
+  optional: boolean;
+  failOpen: boolean;
+}
+
+/** One `extractFrom[]` entry: exactly one of the three lists is non-empty. */
+export interface ApiKeySource {
+  headers: string[];
+  params: string[];
+  cookies: string[];
+}
+
+export interface ApiKeyAuthSpec {
+  credentialRefs: SecretRef[];
+  extractFrom: ApiKeySource[];
+  forwardClientIDHeader?: string;
+  sanitize: boolean;
+}
+
+export interface BasicAuthSpec {
+  users: SecretRef;
+  forwardUsernameHeader?: string;
+}
+
+export type AuthorizationAction = "Allow" | "Deny";
+
+export interface JwtPrincipal {
+  provider: string;
+  claims: { name: string; valueType: "String" | "StringArray"; values: string[] }[];
+  scopes: string[];
+}
+
+export interface GeoLocation {
+  country?: string;
+  region?: string;
+  city?: string;
+  asn?: number;
+}
+
+export interface Principal {
+  /** CIDRs as written (the reader has checked that each parses). */
+  clientCIDRs: string[];
+  jwt?: JwtPrincipal;
+  headers: { name: string; values: string[] }[];
+  clientIPGeoLocations: GeoLocation[];
+}
+
+export interface Operation {
+  methods: string[];
+  path?: { type: "Exact" | "PathPrefix" | "RegularExpression"; value: string; invert: boolean };
+}
+
+export interface AuthorizationRuleSpec {
+  name?: string;
+  action: AuthorizationAction;
+  principal: Principal;
+  operation?: Operation;
+}
+
+export interface AuthorizationSpec {
+  /** Unset in the manifest means Deny. */
+  defaultAction: AuthorizationAction;
+  rules: AuthorizationRuleSpec[];
+}
+
+export interface SecurityPolicySpec {
+  targetRefs: PolicyTargetRef[];
+  /** The manifest used the deprecated single `targetRef`. */
+  deprecatedTargetRef: boolean;
+  jwt?: JwtSpec;
+  apiKeyAuth?: ApiKeyAuthSpec;
+  basicAuth?: BasicAuthSpec;
+  authorization?: AuthorizationSpec;
+}
+
+export type SecurityPolicyDoc = Doc<"SecurityPolicy", SecurityPolicySpec>;
+
+/** A Secret in the inputs only declares that a Worker secret exists: it may carry no data. */
+export type SecretDoc = Doc<"Secret", { type?: string }>;
+
+/** A ConfigMap holds a local JWKS (`localJWKS.valueRef`). */
+export type ConfigMapDoc = Doc<"ConfigMap", { data: Readonly<Record<string, string>> }>;

@@ -7,10 +7,10 @@ import { TABLE_VERSION, type Candidate, type HeaderPredicate, type RouteTable, t
  * Determinism comes from the compiler's fixed order.
  *
  * candidate: [rank, rule, serviceRegex, methodRegex, ...(headerName, exactValue, regexId)]
- * rule:      [route, index, backends, cumulative, filters or 0, {reject, retry, timeoutMs} or 0]
+ * rule:      [route, index, backends, cumulative, filters or 0, {reject, retry, timeoutMs, security} or 0]
  */
 type WireCandidate = (number | string)[];
-type WireRule = [number, number, number[], number[], Rule["filters"] | 0, Pick<Rule, "reject" | "retry" | "timeoutMs"> | 0];
+type WireRule = [number, number, number[], number[], Rule["filters"] | 0, Pick<Rule, "reject" | "retry" | "timeoutMs" | "security"> | 0];
 
 interface WireTable extends Omit<RouteTable, "candidates" | "rules"> {
   candidates: WireCandidate[];
@@ -53,10 +53,11 @@ function candidateFromWire(w: WireCandidate): Candidate {
 
 function ruleToWire(r: Rule): WireRule {
   const empty = r.filters.request === undefined && r.filters.response === undefined && r.filters.mirrors === undefined;
-  const extra: Pick<Rule, "reject" | "retry" | "timeoutMs"> = {};
+  const extra: Pick<Rule, "reject" | "retry" | "timeoutMs" | "security"> = {};
   if (r.reject !== undefined) extra.reject = r.reject;
   if (r.retry !== undefined) extra.retry = r.retry;
   if (r.timeoutMs !== undefined) extra.timeoutMs = r.timeoutMs;
+  if (r.security !== undefined) extra.security = r.security;
   return [r.route, r.index, r.backends, r.cumulative, empty ? 0 : r.filters, Object.keys(extra).length === 0 ? 0 : extra];
 }
 

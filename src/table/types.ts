@@ -9,7 +9,7 @@
  * pre-ranked lists, and compiles nothing but the regexes, once, at load.
  */
 
-export const TABLE_VERSION = 2;
+export const TABLE_VERSION = 3;
 
 /** Index into `RouteTable.scopes`; -1 means none. */
 export type ScopeId = number;
@@ -27,6 +27,8 @@ export interface RouteTable {
   routes: RouteRef[];
   /** Regex sources (RE2 syntax, already validated), referenced by index. */
   regexes: string[];
+  /** The SecurityPolicies that apply to some rule (`Rule.security`); absent when none does. */
+  security?: SecurityRow[];
 }
 
 /**
@@ -109,6 +111,8 @@ export interface Rule {
   retry?: RetryPolicy;
   /** From `timeout.linkerd.io/request`: the call's deadline when the client sets none or a later one. */
   timeoutMs?: number;
+  /** Index into `RouteTable.security`: the SecurityPolicy that applies to this rule. */
+  security?: number;
 }
 
 /** Retries per call when a route says nothing: one more try after a connection that failed. */
@@ -168,4 +172,95 @@ export interface Origin {
 export interface RouteRef {
   namespace: string;
   name: string;
+}
+
+// ---- SecurityPolicy (Envoy Gateway, gateway.envoyproxy.io/v1alpha1), as the edge enforces it ----
+// Stages run in Envoy Gateway's order: API key, Basic, JWT, then authorization. Names of
+// headers are lower-case. Credentials are never in the table: only the names of the
+// Worker secrets that hold them.
+
+export interface SecurityRow {
+  /** `namespace/name` of the SecurityPolicy, for messages and logs. */
+  policy: string;
+  apiKey?: ApiKeyRow;
+  basic?: BasicRow;
+  jwt?: JwtRow;
+  authorization?: AuthorizationRow;
+}
+
+/** Where a credential is read from. A header's `prefix` is searched for in the value (Envoy's extractor). */
+export type CredentialSource =
+  | { from: "header"; name: string; prefix?: string }
+  | { from: "param"; name: string }
+  | { from: "cookie"; name: string };
+
+export interface ApiKeyRow {
+  /** Worker secret names, in `credentialRefs` order: each holds a JSON object of client id → key. */
+  secrets: string[];
+  /** Tried in order; the first non-empty value is the key. */
+  sources: CredentialSource[];
+  forwardClientIdHeader?: string;
+  /** Remove the key from every source before forwarding. */
+  sanitize: boolean;
+}
+
+export interface BasicRow {
+  /** Worker secret name: a JSON object whose `.htpasswd` key holds `user:{SHA}…` lines. */
+  secret: string;
+  forwardUsernameHeader?: string;
+}
+
+export interface JwtRow {
+  /** A call without any token passes (with no claims). */
+  optional: boolean;
+  /** A call with a missing or invalid token passes (with no claims). */
+  failOpen: boolean;
+  providers: JwtProviderRow[];
+}
+
+export type JwksSource =
+  /** Fetched by the Worker, cached for `cacheMs`; an unknown `kid` refetches at most once per `failedRefetchMs`. */
+  | { uri: string; cacheMs: number; failedRefetchMs: number }
+  /** Public keys checked and inlined at build time. */
+  | { keys: JsonWebKeyRow[] };
+
+/** A public JWK as JSON (RFC 7517); the compiler keeps only public members. */
+export type JsonWebKeyRow = Record<string, string | string[] | boolean | undefined>;
+
+export interface JwtProviderRow {
+  name: string;
+  issuer?: string;
+  /** Normalised: no leading `http://` or `https://`, no trailing `/`. Absent: `aud` is not checked. */
+  audiences?: string[];
+  jwks: JwksSource;
+  claimToHeaders: { header: string; claim: string }[];
+  /** Where tokens are looked for; every token found must be valid. */
+  sources: CredentialSource[];
+}
+
+export interface AuthorizationRow {
+  /** The action when no rule matches (a manifest that sets none denies). */
+  defaultAllow: boolean;
+  /** In order: the first rule whose conditions all hold decides. */
+  rules: AuthorizationRuleRow[];
+}
+
+export interface AuthorizationRuleRow {
+  name: string;
+  allow: boolean;
+  /** Any one contains the client IP (`cf-connecting-ip`). */
+  cidrs?: string[];
+  jwt?: {
+    provider: string;
+    claims: { name: string; array: boolean; values: string[] }[];
+    scopes: string[];
+  };
+  /** Every header equals one of its values, case-sensitively. */
+  headers?: { name: string; values: string[] }[];
+  /** Any one entry matches `request.cf`; within one, all fields. Country upper-case; region, city compared case-insensitively. */
+  geo?: { country?: string; region?: string; city?: string; asn?: number }[];
+  /** HTTP methods, any one. */
+  methods?: string[];
+  /** Over the request path (query included): Exact, segment-aware PathPrefix, or a regex by id. */
+  path?: { type: "Exact" | "PathPrefix"; value: string; invert: boolean } | { type: "RegularExpression"; regexId: number; invert: boolean };
 }

@@ -77,7 +77,7 @@ describe("grpcroute-edge compile", () => {
     expect(r.code).toBe(0);
     const bytes = readFileSync(out).length;
     expect(r.out.trim()).toBe(`compiled 5 routes, 6 rules, 7 hosts into ${out} (${bytes} bytes)`);
-    expect(JSON.parse(readFileSync(out, "utf8")).version).toBe(2);
+    expect(JSON.parse(readFileSync(out, "utf8")).version).toBe(3);
   });
 
   it("writes nothing and exits 1 when there are errors", () => {

@@ -58,7 +58,7 @@ describe("wrangler deploy --dry-run", () => {
     expect(run.output).toContain("[custom build] compiled");
     expect(run.output).toContain("--dry-run: exiting now.");
     // The table compiled from routes/ travels as JSON text next to the script, which imports it.
-    expect(JSON.parse(table)).toMatchObject({ version: 2, hosts: { exact: { "foo.example.com": expect.any(Number) } } });
+    expect(JSON.parse(table)).toMatchObject({ version: 3, hosts: { exact: { "foo.example.com": expect.any(Number) } } });
     expect(script).toMatch(/from\s*"[^"]*routes\.json\.txt"/);
     expect(sources).toContain("src/worker/index.ts");
   });

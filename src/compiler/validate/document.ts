@@ -1,6 +1,8 @@
 import type { Diagnostic } from "../diagnostics.ts";
 import type { Resource } from "../model.ts";
-import { GATEWAY_GROUP } from "./schema-patterns.ts";
+import { ENVOY_GATEWAY_GROUP, GATEWAY_GROUP } from "./schema-patterns.ts";
+import { readConfigMapSpec, readSecretSpec } from "./secret.ts";
+import { readSecurityPolicySpec } from "./security-policy.ts";
 import { Checker } from "./context.ts";
 import { readServiceSpec } from "./core.ts";
 import { readGatewaySpec } from "./gateway.ts";
@@ -49,6 +51,9 @@ const KINDS: Readonly<Record<Kind, KindRule>> = {
   },
   Service: { group: "", versions: { v1: undefined }, names: "dns1035", clusterScoped: false, strict: false },
   Namespace: { group: "", versions: { v1: undefined }, names: "label", clusterScoped: true, strict: false },
+  SecurityPolicy: { group: ENVOY_GATEWAY_GROUP, versions: { v1alpha1: undefined }, names: "subdomain", clusterScoped: false, strict: true },
+  Secret: { group: "", versions: { v1: undefined }, names: "subdomain", clusterScoped: false, strict: false },
+  ConfigMap: { group: "", versions: { v1: undefined }, names: "subdomain", clusterScoped: false, strict: false },
 };
 
 function isKind(k: string): k is Kind {
@@ -72,6 +77,12 @@ function specOf(ck: Checker, kind: Kind, raw: Obj, namespace: string): Resource[
       return readServiceSpec(ck, raw);
     case "Namespace":
       return {};
+    case "SecurityPolicy":
+      return readSecurityPolicySpec(ck, raw, namespace);
+    case "Secret":
+      return readSecretSpec(ck, raw);
+    case "ConfigMap":
+      return readConfigMapSpec(ck, raw);
   }
 }
 

@@ -60,6 +60,8 @@ export const HEADER_VALUE_CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
 
 /** Default API group of Gateway API kinds. */
 export const GATEWAY_GROUP = "gateway.networking.k8s.io";
+/** Envoy Gateway's policy kinds (https://gateway.envoyproxy.io/docs/api/extension_types/). */
+export const ENVOY_GATEWAY_GROUP = "gateway.envoyproxy.io";
 
 /** CRD limits, named after the field they bound. */
 export const LIMITS = {
