@@ -1,5 +1,5 @@
 import { formatDiagnostic } from "../compiler/index.ts";
-import type { RouteStatus } from "../compiler/index.ts";
+import type { PolicyStatus, RouteStatus, SecretUse } from "../compiler/index.ts";
 import type { PipelineResult } from "./pipeline.ts";
 
 /** `check --format json`: diagnostics and statuses, for CI annotations and other tools. */
@@ -20,6 +20,7 @@ export function checkJson(r: PipelineResult): string {
         fix: d.fix,
       })),
       statuses: r.statuses,
+      policies: r.policies,
     },
     null,
     2,
@@ -31,6 +32,8 @@ export function checkText(r: PipelineResult): string {
   const lines = r.all.map(formatDiagnostic);
   if (lines.length > 0) lines.push("");
   for (const s of r.statuses) lines.push(...statusLines(s));
+  for (const p of r.policies) lines.push(...policyLines(p));
+  lines.push(...secretLines(r.secrets));
   lines.push(
     `${r.errors === 0 ? "valid" : "invalid"}: ${r.statuses.length} route${r.statuses.length === 1 ? "" : "s"}, ` +
       `${r.errors} error${r.errors === 1 ? "" : "s"}, ${r.warnings} warning${r.warnings === 1 ? "" : "s"}`,
@@ -46,4 +49,24 @@ function statusLines(s: RouteStatus): string[] {
   }
   if (s.parents.length === 0) out.push("  no parents: the route serves no traffic");
   return out;
+}
+
+function policyLines(p: PolicyStatus): string[] {
+  const out = [p.policy];
+  for (const a of p.ancestors) {
+    const conds = a.conditions.map((c) => `${c.type}=${c.status} (${c.reason})`).join(", ");
+    out.push(`  ${a.ancestor}${a.sectionName === undefined ? "" : ` section ${a.sectionName}`}: ${conds}`);
+  }
+  if (p.ancestors.length === 0) out.push("  no targets: the policy applies nowhere");
+  return out;
+}
+
+/** Each Worker secret once, with the command that stores it: the credentials never live in the route files. */
+function secretLines(uses: readonly SecretUse[]): string[] {
+  const seen = new Map<string, SecretUse>();
+  for (const u of uses) if (!seen.has(u.secret)) seen.set(u.secret, u);
+  return [...seen.values()].map(
+    (u) =>
+      `secret ${u.secret} (${u.from}, ${u.purpose} of ${u.policy}): wrangler secret put ${u.secret}, value the Secret's stringData as JSON`,
+  );
 }

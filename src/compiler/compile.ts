@@ -9,6 +9,9 @@ import { reportShadowing } from "./rank/shadowing.ts";
 import { condition, type RouteStatus } from "./status.ts";
 import { headerOps, isEmptyFilters, TableBuilder } from "./emit/table-builder.ts";
 import { findServiceCycles, meshAliases } from "./resolve/mesh.ts";
+import { attachPolicies, type PolicyStatus } from "./resolve/policy-attachment.ts";
+import { securityRow, type SecretUse } from "./emit/security-row.ts";
+import type { SecurityPolicyDoc } from "./model.ts";
 
 export interface CompileResult {
   table: RouteTable;
@@ -18,6 +21,10 @@ export interface CompileResult {
   candidates: CandidateInfo[];
   /** `namespace/name` → resolved backendRefs per rule, for `explain`. */
   resolved: Map<string, ResolvedRule[]>;
+  /** Each policy's status per target, as Envoy Gateway would write `status.ancestors`. */
+  policies: PolicyStatus[];
+  /** The Worker secrets the table reads. */
+  secrets: SecretUse[];
 }
 
 /**
@@ -46,6 +53,20 @@ export function compile(resources: readonly Resource[]): CompileResult {
   const chained = (w: RouteWork, ref: ResolvedRef): boolean =>
     ref.service !== undefined && mesh.has(ref.service) && !w.ownServices.has(ref.service);
   findServiceCycles(mesh, chained, diagnostics);
+
+  const security = attachPolicies(index.securityPolicies, work, index, diagnostics);
+  const secrets: SecretUse[] = [];
+  const securityIds = new Map<SecurityPolicyDoc, number>();
+  const securityId = (p: SecurityPolicyDoc): number => {
+    let id = securityIds.get(p);
+    if (id === undefined) {
+      b.table.security ??= [];
+      id = b.table.security.length;
+      b.table.security.push(securityRow(p, index, b, diagnostics, secrets));
+      securityIds.set(p, id);
+    }
+    return id;
+  };
 
   // Mesh scopes first, so backends can point at them.
   const meshScopes = new Map<string, number>();
@@ -86,7 +107,16 @@ export function compile(resources: readonly Resource[]): CompileResult {
         cumulative.push(sum);
       });
       const filters = filtersOf(b, rule.filters, w.mirrors[ruleIndex]?.[0] ?? []);
-      const row = { route: routeIndex, index: ruleIndex, backends, cumulative, filters, ...w.policy };
+      const policy = security.byRule.get(w)?.[ruleIndex];
+      const row = {
+        route: routeIndex,
+        index: ruleIndex,
+        backends,
+        cumulative,
+        filters,
+        ...w.policy,
+        ...(policy === undefined ? {} : { security: securityId(policy) }),
+      };
       const id =
         rule.backendRefs.length === 0
           ? b.rule({ ...row, reject: { code: "unimplemented", message: "the matching rule has no backendRefs" } })
@@ -138,7 +168,15 @@ export function compile(resources: readonly Resource[]): CompileResult {
   reportShadowing(b.table, info, diagnostics);
   const statuses = work.map((w) => statusOf(w, chained));
   const resolved = new Map(work.map((w) => [key(w.route.metadata.namespace, w.route.metadata.name), w.rules]));
-  return { table: b.table, diagnostics: sortDiagnostics(diagnostics), statuses, candidates: info, resolved };
+  return {
+    table: b.table,
+    diagnostics: sortDiagnostics(diagnostics),
+    statuses,
+    candidates: info,
+    resolved,
+    policies: security.statuses,
+    secrets,
+  };
 }
 
 function filtersOf(b: TableBuilder, filters: readonly Filter[], mirrorRefs: readonly ResolvedRef[]): Filters {

@@ -14,3 +14,5 @@ export { describeKey } from "./rank/precedence.ts";
 export type { CandidateInfo } from "./rank/scopes.ts";
 export { indexResources } from "./resolve/index-resources.ts";
 export { resolveParents } from "./resolve/parents.ts";
+export type { PolicyStatus, PolicyAncestorStatus, PolicyCondition } from "./resolve/policy-attachment.ts";
+export type { SecretUse } from "./emit/security-row.ts";

@@ -1,4 +1,14 @@
-import type { GatewayDoc, GRPCRouteDoc, NamespaceDoc, ReferenceGrantDoc, Resource, ServiceDoc } from "../model.ts";
+import type {
+  ConfigMapDoc,
+  GatewayDoc,
+  GRPCRouteDoc,
+  NamespaceDoc,
+  ReferenceGrantDoc,
+  Resource,
+  SecretDoc,
+  SecurityPolicyDoc,
+  ServiceDoc,
+} from "../model.ts";
 
 /** The loaded resources by kind and `namespace/name`, for the cross-object checks. */
 export interface ResourceIndex {
@@ -7,6 +17,10 @@ export interface ResourceIndex {
   services: Map<string, ServiceDoc>;
   namespaces: Map<string, NamespaceDoc>;
   grants: ReferenceGrantDoc[];
+  /** In input order; attachment sorts them by age. */
+  securityPolicies: SecurityPolicyDoc[];
+  secrets: Map<string, SecretDoc>;
+  configMaps: Map<string, ConfigMapDoc>;
 }
 
 export function key(namespace: string, name: string): string {
@@ -24,6 +38,9 @@ export function indexResources(resources: readonly Resource[]): ResourceIndex {
     services: new Map(),
     namespaces: new Map(),
     grants: [],
+    securityPolicies: [],
+    secrets: new Map(),
+    configMaps: new Map(),
   };
   for (const r of resources) {
     const k = key(r.metadata.namespace, r.metadata.name);
@@ -42,6 +59,16 @@ export function indexResources(resources: readonly Resource[]): ResourceIndex {
         break;
       case "ReferenceGrant":
         index.grants.push(r);
+        break;
+      case "SecurityPolicy":
+        index.securityPolicies = index.securityPolicies.filter((p) => key(p.metadata.namespace, p.metadata.name) !== k);
+        index.securityPolicies.push(r);
+        break;
+      case "Secret":
+        index.secrets.set(k, r);
+        break;
+      case "ConfigMap":
+        index.configMaps.set(k, r);
         break;
     }
   }

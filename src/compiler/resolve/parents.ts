@@ -9,6 +9,9 @@ const GATEWAY_GROUP = "gateway.networking.k8s.io";
 /** Where a route's rules are served: a listener hostname group with the route's effective hostnames. */
 export interface ListenerAttachment {
   kind: "listener";
+  /** `namespace/name` of the Gateway, and the listener's name: what a policy can target. */
+  gateway: string;
+  listener: string;
   /** The listener's hostname, "" for none: listeners with equal hostnames form one group. */
   listenerHost: string;
   /** Route hostnames intersected with the listener's; [""] when neither has any. */
@@ -129,7 +132,8 @@ function resolveGatewayParent(route: GRPCRouteDoc, ref: ParentRef, i: number, in
       route.spec.hostnames.length === 0
         ? [listenerHost]
         : uniq(route.spec.hostnames.map((h) => intersect(listenerHost, h)).filter((h): h is string => h !== null));
-    if (hostnames.length > 0) attachments.push({ kind: "listener", listenerHost, hostnames });
+    if (hostnames.length > 0)
+      attachments.push({ kind: "listener", gateway: key(ref.namespace, ref.name), listener: l.name, listenerHost, hostnames });
   }
   if (attachments.length === 0) {
     return reject(
