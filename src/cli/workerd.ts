@@ -25,6 +25,8 @@ export interface WorkerOptions {
   serviceBindings?: MiniflareOptions["serviceBindings"];
   /** 0 picks a free port. */
   port?: number;
+  /** The `request.cf` every request gets (Miniflare's own placeholder when unset). */
+  cf?: Record<string, unknown>;
 }
 
 /** Replaces the worker's `.generated/routes.json.txt` import with the given table, as text. */
@@ -65,6 +67,7 @@ export async function startWorker(table: RouteTable, options: WorkerOptions = {}
     port: options.port ?? 0,
     bindings: options.vars ?? {},
     ...(options.serviceBindings !== undefined ? { serviceBindings: options.serviceBindings } : {}),
+    ...(options.cf !== undefined ? { cf: options.cf } : {}),
   });
   const url = (await mf.ready).toString().replace(/\/$/, "");
   return { url, dispose: () => mf.dispose() };

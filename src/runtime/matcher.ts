@@ -2,7 +2,7 @@ import type { Filters, RouteTable } from "../table/types.ts";
 import { loadHostIndex, lookupScope, normalizeHost } from "./host.ts";
 import { parseMethodPath, type MethodName } from "./path.ts";
 import { pickedBackend, pickWeighted } from "./pick.ts";
-import { compileRegexes } from "./regex.ts";
+import { compileRegexes, type FullMatch } from "./regex.ts";
 import { literalPrefix } from "./regex-prefix.ts";
 import { loadScope, matchExactList, matchLists, type LoadedCandidates, type LoadedScope } from "./scope-match.ts";
 import type { Decision, MirrorTarget, Random, RouteRequest } from "./types.ts";
@@ -26,6 +26,8 @@ export interface Matcher {
   match(req: RouteRequest): MatchResult;
   /** The winning rule within a scope chain, e.g. a Service's routes; the host is not looked at. */
   matchFrom(scope: number, req: RouteRequest): MatchResult;
+  /** The table's regexes, compiled on first use (policies match paths with them too). */
+  readonly regexes: readonly FullMatch[];
   /** Match, draw a backend by weight, follow Service-parent hops, and sample mirrors. */
   route(req: RouteRequest, random: Random): Decision;
 }
@@ -126,14 +128,32 @@ export function createMatcher(table: RouteTable): Matcher {
       const backend = table.backends[backendId]!;
       collect(backend.filters, filters, mirrors, random);
       if (backend.scope < 0) {
-        return { kind: "forward", route: ref, rule: rule.index, ruleId, backend: pickedBackend(table, backendId), filters, mirrors };
+        return {
+          kind: "forward",
+          route: ref,
+          rule: rule.index,
+          ruleId,
+          edgeRuleId: first.rule,
+          backend: pickedBackend(table, backendId),
+          filters,
+          mirrors,
+        };
       }
       // The backend is a Service with routes parented to it: those routes decide, and
       // traffic none of them matches goes to the Service itself.
       const next = matchIn(backend.scope, req);
       if (next.rule < 0) {
         const own = scopeAt(backend.scope).fallbackBackend;
-        return { kind: "forward", route: ref, rule: rule.index, ruleId, backend: pickedBackend(table, own), filters, mirrors };
+        return {
+          kind: "forward",
+          route: ref,
+          rule: rule.index,
+          ruleId,
+          edgeRuleId: first.rule,
+          backend: pickedBackend(table, own),
+          filters,
+          mirrors,
+        };
       }
       ruleId = next.rule;
     }
@@ -148,5 +168,5 @@ export function createMatcher(table: RouteTable): Matcher {
     }
   }
 
-  return { table, match, matchFrom: matchIn, route };
+  return { table, match, matchFrom: matchIn, route, regexes: cands.regexes };
 }

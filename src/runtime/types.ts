@@ -36,6 +36,8 @@ export type Decision =
        * Service route's rule. Retries redraw from it and its route's policy applies.
        */
       ruleId: number;
+      /** Table id of the rule the request matched at the edge: its SecurityPolicy applies. */
+      edgeRuleId: number;
       backend: PickedBackend;
       /** Filters to apply, outermost first: the rule's, then the backendRef's, then each Service hop's. */
       filters: Filters[];

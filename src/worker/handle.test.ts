@@ -13,6 +13,7 @@ const exploding: Matcher = {
   table: {} as RouteTable,
   match: () => ({ candidate: -1, rule: -1 }),
   matchFrom: () => ({ candidate: -1, rule: -1 }),
+  regexes: [],
   route: () => {
     throw new TypeError("secret at http://10.0.0.7:8080/internal");
   },

@@ -26,6 +26,7 @@ import { applyResponseFilters } from "./request/filters.ts";
 import { forward } from "./call/forward.ts";
 import { resolveOrigin } from "./origins.ts";
 import { ruleOf } from "./call/retry.ts";
+import { enforceSecurity } from "./policy/security.ts";
 
 const rejectCodes: Record<RejectCode, Code> = {
   unimplemented: Code.Unimplemented,
@@ -119,6 +120,11 @@ async function handle(request: Request, detected: Detected, matcher: Matcher, rc
     const routeRequest: RouteRequest = { host: url.host, path: procedure.path, header: (name) => request.headers.get(name) };
     const decision = matcher.route(routeRequest, rc.random);
     if (decision.kind === "reject") throw new ConnectError(decision.message, rejectCodes[decision.code]);
+    // A SecurityPolicy decides before anything is sent: a denied call reaches no origin,
+    // no mirror, and is never retried.
+    const security = matcher.table.rules[decision.edgeRuleId]?.security;
+    const allowed =
+      security === undefined ? undefined : await enforceSecurity(matcher.table.security![security]!, request, url, rc.env, matcher.regexes);
     const origin = resolveOrigin(decision.backend, config.origins);
     if (origin === null) {
       const b = decision.backend;
@@ -137,9 +143,10 @@ async function handle(request: Request, detected: Detected, matcher: Matcher, rc
       client,
       procedure,
       request,
+      headers: allowed?.headers ?? request.headers,
       body: body.stream,
       whole: body.whole,
-      url,
+      url: allowed?.url ?? url,
       decision,
       origin,
       config,

@@ -29,7 +29,7 @@ export async function attempt(
   const limits = call.config.limits;
   const target = origin.protocol ?? familyOf(client.kind);
   const translate = target !== familyOf(client.kind);
-  const headers = upstreamRequestHeaders(client, target, request, url, decision.filters, timer);
+  const headers = upstreamRequestHeaders(client, target, call.headers, url, decision.filters, timer);
   const keepQuery = !translate && client.kind === "connect-unary" && client.get;
   const pathAndQuery = call.procedure.path + (keepQuery ? url.search : "");
   const method = translate ? translatedMethod : request.method;

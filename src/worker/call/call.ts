@@ -14,6 +14,8 @@ export interface ForwardCall {
   client: ClientProtocol;
   procedure: Procedure;
   request: Request;
+  /** The client's headers as the origin gets them: the request's, after a SecurityPolicy's edits. */
+  headers: Headers;
   /** The request body to read instead of `request.body` (see drain.ts). */
   body: ReadableStream<Uint8Array> | null;
   /** The whole request body, when it was read up front (client-body.ts); `body` is null then. */

@@ -27,14 +27,14 @@ import { familyOf } from "../call/upstream.ts";
 export function upstreamRequestHeaders(
   client: ClientProtocol,
   target: OriginProtocol,
-  request: Request,
+  clientHeaders: Headers,
   url: URL,
   filters: readonly Filters[],
   timer: CallTimer,
 ): Headers {
-  const headers = new Headers(request.headers);
+  const headers = new Headers(clientHeaders);
   stripHopByHop(headers);
-  setForwarded(headers, url, request.headers);
+  setForwarded(headers, url, clientHeaders);
   applyRequestFilters(headers, filters);
   if (target !== familyOf(client.kind)) {
     if (target === "grpc-web") connectToGrpcWebHeaders(headers, client.codec);
@@ -44,7 +44,7 @@ export function upstreamRequestHeaders(
     // The origin answers binary whatever the client accepts; the edge re-encodes.
     if (client.responseText) headers.delete(headerAccept);
     // Without a client preference, origins must not compress frames (the gRPC-web protocol (https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-WEB.md)).
-    if (!request.headers.has(headerAcceptEncoding)) headers.set(headerAcceptEncoding, acceptEncodingIdentity);
+    if (!clientHeaders.has(headerAcceptEncoding)) headers.set(headerAcceptEncoding, acceptEncodingIdentity);
   }
   const remaining = timer.remaining();
   if (remaining !== undefined) {
