@@ -16,7 +16,13 @@ describe("detectProtocol", () => {
       "",
       { kind: "grpc-web", text: false, responseText: false, codec: "proto" },
     ],
-    ["gRPC-web without a codec is proto", "POST", { "content-type": "application/grpc-web" }, "", expect.objectContaining({ codec: "proto" })],
+    [
+      "gRPC-web without a codec is proto",
+      "POST",
+      { "content-type": "application/grpc-web" },
+      "",
+      expect.objectContaining({ codec: "proto" }),
+    ],
     ["gRPC-web JSON", "POST", { "content-type": "application/grpc-web+json" }, "", expect.objectContaining({ codec: "json" })],
     [
       "gRPC-web text answers in text",
@@ -42,7 +48,13 @@ describe("detectProtocol", () => {
     ["GET that is no Connect call", "GET", { "content-type": "application/grpc-web" }, "", unknown("grpc-web", "HTTP method GET")],
     ["native gRPC", "POST", { "content-type": "application/grpc" }, "", { kind: "grpc" }],
     ["native gRPC with a codec and parameters", "POST", { "content-type": "application/grpc+proto; charset=utf-8" }, "", { kind: "grpc" }],
-    ["gRPC-web in an unknown codec", "POST", { "content-type": "application/grpc-web+xml" }, "", unknown("grpc-web", "application/grpc-web+xml")],
+    [
+      "gRPC-web in an unknown codec",
+      "POST",
+      { "content-type": "application/grpc-web+xml" },
+      "",
+      unknown("grpc-web", "application/grpc-web+xml"),
+    ],
     ["another content type", "POST", { "content-type": "text/html" }, "", unknown("connect", '"text/html"')],
     ["no content type", "POST", {}, "", unknown("connect", 'content type ""')],
   ])("%s", (_, method, headers, query, expected) => {

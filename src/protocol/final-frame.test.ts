@@ -62,7 +62,12 @@ describe("ensureFinalFrame", () => {
 
   it.each<[string, Uint8Array[], Partial<FinalFrameOptions>, Uint8Array]>([
     ["the origin's final frame passes as sent", [one, two, ok], {}, concat([one, two, ok])],
-    ["an origin that ends without one gets INTERNAL appended", [one, two], {}, concat([one, two, appended(Code.Internal, "missing status")])],
+    [
+      "an origin that ends without one gets INTERNAL appended",
+      [one, two],
+      {},
+      concat([one, two, appended(Code.Internal, "missing status")]),
+    ],
     ["nothing is appended when the status travelled in the headers", [one], { statusInHeaders: true }, one],
     [
       "a body cut inside an envelope keeps only whole frames and ends with the failure",

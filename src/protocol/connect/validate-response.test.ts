@@ -34,7 +34,11 @@ describe("validateConnectStreamResponse", () => {
     ["JSON envelopes", answer(200, "application/connect+json"), undefined],
     ["no body", answer(200, "application/connect+proto", null), notConnect(Code.Unknown, 200, "application/connect+proto", streaming)],
     ["a unary content type", answer(200, "application/proto"), notConnect(Code.Unknown, 200, "application/proto", streaming)],
-    ["an error status, even with envelopes", answer(503, "application/connect+json"), notConnect(Code.Unavailable, 503, "application/connect+json", streaming)],
+    [
+      "an error status, even with envelopes",
+      answer(503, "application/connect+json"),
+      notConnect(Code.Unavailable, 503, "application/connect+json", streaming),
+    ],
     ["a unary JSON error", answer(404, "application/json"), notConnect(Code.Unimplemented, 404, "application/json", streaming)],
   ])("%s", (_, res, expected) => {
     expect(summary(validateConnectStreamResponse(res))).toEqual(expected);

@@ -25,7 +25,11 @@ describe("validateGrpcWebResponse", () => {
       answer(502, { "content-type": "text/html" }),
       { code: Code.Unavailable, message: "origin answered HTTP 502 (text/html), not gRPC-web" },
     ],
-    ["a 404 without a content type", answer(404, {}), { code: Code.Unimplemented, message: "origin answered HTTP 404 (no content type), not gRPC-web" }],
+    [
+      "a 404 without a content type",
+      answer(404, {}),
+      { code: Code.Unimplemented, message: "origin answered HTTP 404 (no content type), not gRPC-web" },
+    ],
     [
       "a gRPC-web content type on an HTTP error",
       answer(503, proto),
