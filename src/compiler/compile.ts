@@ -25,6 +25,8 @@ export interface CompileResult {
   policies: PolicyStatus[];
   /** The Worker secrets the table reads. */
   secrets: SecretUse[];
+  /** Table rule id → the SecurityPolicy it enforces and why that one (for `explain`). */
+  securityOf: Map<number, { policy: string; via: string }>;
 }
 
 /**
@@ -57,6 +59,7 @@ export function compile(resources: readonly Resource[]): CompileResult {
   const security = attachPolicies(index.securityPolicies, work, index, diagnostics);
   const secrets: SecretUse[] = [];
   const securityIds = new Map<SecurityPolicyDoc, number>();
+  const securityOf = new Map<number, { policy: string; via: string }>();
   const securityId = (p: SecurityPolicyDoc): number => {
     let id = securityIds.get(p);
     if (id === undefined) {
@@ -115,13 +118,17 @@ export function compile(resources: readonly Resource[]): CompileResult {
         cumulative,
         filters,
         ...w.policy,
-        ...(policy === undefined ? {} : { security: securityId(policy) }),
+        ...(policy === undefined ? {} : { security: securityId(policy.policy) }),
       };
       const id =
         rule.backendRefs.length === 0
           ? b.rule({ ...row, reject: { code: "unimplemented", message: "the matching rule has no backendRefs" } })
           : b.rule(row);
       w.ruleIds.push(id);
+      if (policy !== undefined) {
+        const m = policy.policy.metadata;
+        securityOf.set(id, { policy: `SecurityPolicy ${m.namespace}/${m.name}`, via: policy.via });
+      }
     });
   });
 
@@ -176,6 +183,7 @@ export function compile(resources: readonly Resource[]): CompileResult {
     resolved,
     policies: security.statuses,
     secrets,
+    securityOf,
   };
 }
 

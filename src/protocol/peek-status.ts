@@ -48,9 +48,12 @@ export async function peekStatus(res: Response, target: OriginProtocol): Promise
     else {
       chunks.push(next.value);
       size += next.value.byteLength;
-      head = concat(chunks);
+      // Only the first five bytes decide how much to read: joining every chunk each time
+      // would cost the square of their number.
+      if (head.length < 5) head = concat(chunks);
     }
   }
+  head = concat(chunks);
   let emitted = false;
   const body = new ReadableStream<Uint8Array>({
     async pull(c) {

@@ -136,7 +136,8 @@ const kinds: ClientKind[] = ["grpc-web (node)", "connect (node)", "grpc-web (web
 
 describe.each(kinds)("JWT through %s", (kind) => {
   const client = () => demoClient(worker.url, kind);
-  const bearer = (route: string, token: string, more: Record<string, string> = {}) => via(route, { authorization: `Bearer ${token}`, ...more });
+  const bearer = (route: string, token: string, more: Record<string, string> = {}) =>
+    via(route, { authorization: `Bearer ${token}`, ...more });
 
   test("a valid RS256 or ES256 token passes, its claim reaches the origin, a spoofed claim header does not", async () => {
     for (const alg of ["RS256", "ES256"] as const) {
@@ -208,13 +209,19 @@ describe.each(kinds)("JWT through %s", (kind) => {
 
 describe("the challenge and the error on the wire", () => {
   const echo = (route: string, headers: Record<string, string>, contentType: string, body: BodyInit) =>
-    fetch(`${worker.url}/${demoService}/Echo`, { method: "POST", headers: { "content-type": contentType, "x-route": route, ...headers }, body });
+    fetch(`${worker.url}/${demoService}/Echo`, {
+      method: "POST",
+      headers: { "content-type": contentType, "x-route": route, ...headers },
+      body,
+    });
 
   test("gRPC-web: HTTP 200 trailers-only grpc-status 16 with www-authenticate; Connect: 401 JSON", async () => {
     const web = await echo("jwt", { origin: "https://app.example.com" }, "application/grpc-web+proto", new Uint8Array(5));
     expect(web.status).toBe(200);
     expect(web.headers.get("grpc-status")).toBe("16");
-    expect(web.headers.get("www-authenticate")).toMatch(/^Bearer realm="http:\/\/127\.0\.0\.1:\d+\/grpcroute\.demo\.v1\.DemoService\/Echo"$/);
+    expect(web.headers.get("www-authenticate")).toMatch(
+      /^Bearer realm="http:\/\/127\.0\.0\.1:\d+\/grpcroute\.demo\.v1\.DemoService\/Echo"$/,
+    );
     const connect = await echo("jwt", {}, "application/json", "{}");
     expect(connect.status).toBe(401);
     expect(await connect.json()).toEqual({ code: "unauthenticated", message: "Jwt is missing" });
@@ -240,7 +247,11 @@ describe("the challenge and the error on the wire", () => {
   test("a CORS preflight is never authenticated, and a denial carries CORS headers exposing www-authenticate", async () => {
     const pre = await fetch(`${worker.url}/${demoService}/Echo`, {
       method: "OPTIONS",
-      headers: { origin: "https://app.example.com", "access-control-request-method": "POST", "access-control-request-headers": "authorization, x-route" },
+      headers: {
+        origin: "https://app.example.com",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization, x-route",
+      },
     });
     expect(pre.status).toBe(204);
   });
@@ -257,7 +268,7 @@ describe("API keys and Basic auth from Worker secrets", () => {
 
   test("a missing or unknown API key is UNAUTHENTICATED and reaches no origin", async () => {
     const n = await reachesOrigin(async () => {
-      for (const headers of [{}, { "x-api-key": "key-b" }]) {
+      for (const headers of [{}, { "x-api-key": "key-b" }] as Record<string, string>[]) {
         const e = await failure(client().echo({ message: "hi" }, via("api-key", headers)));
         expect([e.code, e.rawMessage]).toEqual([Code.Unauthenticated, "Client authentication failed."]);
       }

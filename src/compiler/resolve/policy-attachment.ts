@@ -40,9 +40,16 @@ export interface PolicyStatus {
   ancestors: PolicyAncestorStatus[];
 }
 
+/** The policy a route rule gets, and the target that gave it (for `explain`). */
+export interface RulePolicy<P> {
+  policy: P;
+  /** E.g. `targets rule jwt of GRPCRoute default/secured`, `targets Gateway default/edge`. */
+  via: string;
+}
+
 export interface Attached<P extends PolicyDoc> {
   /** The policy of each route rule: `attached.get(work)[ruleIndex]`. */
-  byRule: Map<RouteWork, (P | undefined)[]>;
+  byRule: Map<RouteWork, (RulePolicy<P> | undefined)[]>;
   statuses: PolicyStatus[];
 }
 
@@ -51,6 +58,7 @@ type Level = "rule" | "route" | "listener" | "gateway";
 interface Claim<P> {
   policy: P;
   target: number;
+  via: string;
 }
 
 const accepted = (): PolicyCondition => ({ type: "Accepted", status: "True", reason: "Accepted", message: "Policy has been accepted." });
@@ -181,7 +189,7 @@ export function attachPolicies<P extends PolicyDoc>(
           message: `Unable to target ${what}, another ${policy.kind} has already attached to it`,
         });
       } else {
-        const claim = { policy, target: ti };
+        const claim = { policy, target: ti, via: viaText(level, ns, t) };
         claims.set(scopeKey, claim);
         entry.conditions.push(accepted());
       }
@@ -199,7 +207,7 @@ export function attachPolicies<P extends PolicyDoc>(
 
   // Each rule's most specific claim, per listener that serves it; the edge keeps one
   // policy per rule, so listeners that disagree about a rule are an error.
-  const byRule = new Map<RouteWork, (P | undefined)[]>();
+  const byRule = new Map<RouteWork, (RulePolicy<P> | undefined)[]>();
   const overriddenBy = new Map<P, Set<string>>();
   for (const w of work) {
     const routeKey = key(w.route.metadata.namespace, w.route.metadata.name);
@@ -208,6 +216,7 @@ export function attachPolicies<P extends PolicyDoc>(
       const ruleClaim = rule.name === undefined ? undefined : claims.get(`rule ${routeKey}#${rule.name}`);
       const routeClaim = claims.get(`route ${routeKey}`);
       const found = new Map<P, string>();
+      const vias = new Map<P, string>();
       const under: P[] = [];
       for (const a of listeners) {
         const listenerClaim = claims.get(`listener ${a.gateway}#${a.listener}`);
@@ -216,6 +225,7 @@ export function attachPolicies<P extends PolicyDoc>(
         const winner = chain[0];
         if (winner === undefined) continue;
         found.set(winner.policy, `Gateway ${a.gateway} listener ${a.listener}`);
+        vias.set(winner.policy, winner.via);
         for (const c of chain.slice(1)) if (c.policy !== winner.policy) under.push(c.policy);
       }
       const winners = [...found.keys()];
@@ -232,7 +242,8 @@ export function attachPolicies<P extends PolicyDoc>(
       }
       const ruleLabel = rule.name === undefined ? routeKey : `${routeKey}/${rule.name}`;
       for (const p of under) (overriddenBy.get(p) ?? overriddenBy.set(p, new Set()).get(p)!).add(ruleLabel);
-      return winners[0];
+      const first = winners[0];
+      return first === undefined ? undefined : { policy: first, via: vias.get(first)! };
     });
     byRule.set(w, perRule);
   }
@@ -253,4 +264,17 @@ export function attachPolicies<P extends PolicyDoc>(
     byRule,
     statuses: sorted.map((p) => ({ policy: objectLabel(p.kind, p.metadata.namespace, p.metadata.name), ancestors: statuses.get(p)! })),
   };
+}
+
+function viaText(level: Level, ns: string, t: PolicyTargetRef): string {
+  switch (level) {
+    case "rule":
+      return `targets rule ${t.sectionName} of GRPCRoute ${key(ns, t.name)}`;
+    case "route":
+      return `targets GRPCRoute ${key(ns, t.name)}`;
+    case "listener":
+      return `targets listener ${t.sectionName} of Gateway ${key(ns, t.name)}`;
+    case "gateway":
+      return `targets Gateway ${key(ns, t.name)}`;
+  }
 }
