@@ -9,6 +9,7 @@ import type {
   Principal,
 } from "../model.ts";
 import type { Checker } from "./context.ts";
+import { readHeaderName } from "./fields.ts";
 import { checkRe2 } from "./route-match.ts";
 import { optionalList, readBool, readStringList, refuse } from "./policy-fields.ts";
 import { field, readInt, readList, readObject, readString, required, type Obj } from "./read.ts";
@@ -166,7 +167,8 @@ function readHeaders(ck: Checker, v: unknown, path: FieldPath): Principal["heade
     const p = [...path, i];
     const h = readObject(ck, item, p, { known: ["name", "values"] });
     if (h === undefined) return;
-    const name = readString(ck, required(ck, h, "name", p, "add name: <header>"), [...p, "name"], { min: 1, max: LIMITS.headerNameLength });
+    // Stricter than the schema (length only): the Worker's Headers API throws on a name that is no HTTP token.
+    const name = readHeaderName(ck, required(ck, h, "name", p, "add name: <header>"), [...p, "name"]);
     const values = readStringList(ck, required(ck, h, "values", p, "add values: [...]"), [...p, "values"], { min: 1, max: 256 });
     if (name !== undefined) out.push({ name, values });
   });

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
 import type { SecurityPolicyDoc } from "../model.ts";
+import { durationMs } from "./policy-fields.ts";
 import { at, errors, load, one, yaml } from "./test-util.ts";
 
 /** A SecurityPolicy `p` in namespace `default`; `spec` is indented by two spaces and starts on line 6. */
@@ -292,6 +293,29 @@ describe("SecurityPolicy: targets", () => {
     expect(ns).toMatchObject({ message: 'unknown field "namespace"', pos: at(text, "namespace: other") });
   });
 
+  test("a bad group and a bad kind are both reported, as the API server prints every failing rule", () => {
+    const text = sp("  authorization: {}").replace("group: gateway.networking.k8s.io, kind: GRPCRoute", 'group: "", kind: Service');
+    const diags = errors(load(text).diagnostics);
+    expect(diags.map((d) => [d.path, d.pos.col])).toEqual([
+      ["spec.targetRefs[0].group", at(text, '""').col],
+      ["spec.targetRefs[0].kind", at(text, "Service").col],
+    ]);
+  });
+
+  test("spec is required; an empty targetRefs is a warning; targetSelectors alone is only refused", () => {
+    const none = "apiVersion: gateway.envoyproxy.io/v1alpha1\nkind: SecurityPolicy\nmetadata: {name: p}\n";
+    expect(one(load(none).diagnostics, "spec").message).toBe('missing required field "spec"');
+    const empty = sp("  authorization: {}").replace(/targetRefs: \[.*\]/, "targetRefs: []");
+    const d = one(load(empty).diagnostics, "spec.targetRefs");
+    expect(d).toMatchObject({
+      severity: "warning",
+      message: "targetRefs is empty, so this policy applies to nothing",
+      pos: at(empty, "targetRefs"),
+    });
+    const selectors = sp("  targetSelectors: [{kind: GRPCRoute, matchLabels: {app: a}}]").replace(/ {2}targetRefs: \[.*\]\n/, "");
+    expect(errors(load(selectors).diagnostics).map((e) => e.path)).toEqual(["spec.targetSelectors"]);
+  });
+
   test("an HTTPRoute target alone leaves the policy with no targets, and loads", () => {
     const text = sp("  authorization: {}").replace("GRPCRoute", "TCPRoute");
     const r = loadPolicy(text);
@@ -513,6 +537,27 @@ describe("SecurityPolicy: jwt", () => {
     expect(one(diags, `${P}[0].extractFrom.headers[0].name`).message).toBe('missing required field "name"');
   });
 
+  test("durations convert to milliseconds", () => {
+    expect(durationMs("300s")).toBe(300_000);
+    expect(durationMs("1h2m3s4ms")).toBe(3_723_004);
+    expect(durationMs("0s")).toBe(0);
+    const text = sp(
+      "  jwt: {providers: [{name: a, remoteJWKS: {uri: https://a.example/jwks, cacheDuration: 10m, failedRefetchDuration: 250ms}}]}",
+    );
+    expect(loadPolicy(text).spec?.jwt?.providers[0]?.remoteJWKS).toEqual({
+      uri: "https://a.example/jwks",
+      cacheDurationMs: 600_000,
+      failedRefetchDurationMs: 250,
+    });
+  });
+
+  test("an extractFrom that lists nothing falls back to the default locations, with a warning", () => {
+    const text = sp("  jwt: {providers: [{name: a, remoteJWKS: {uri: https://a.example/jwks}, extractFrom: {headers: []}}]}");
+    const r = loadPolicy(text);
+    expect(one(r.diagnostics, `${P}[0].extractFrom`)).toMatchObject({ severity: "warning", pos: at(text, "extractFrom") });
+    expect(r.spec?.jwt?.providers[0]?.extractFrom).toBeUndefined();
+  });
+
   test("booleans must be booleans", () => {
     const text = sp('  jwt: {optional: "true", providers: [{name: a, remoteJWKS: {uri: https://a.example/jwks}}]}');
     const d = one(load(text).diagnostics, "spec.jwt.optional");
@@ -555,6 +600,16 @@ describe("SecurityPolicy: apiKeyAuth and basicAuth", () => {
       pos: at(text, "ConfigMap"),
     });
     expect(one(diags, "spec.basicAuth.users.group")).toMatchObject({ fix: 'use group: ""', pos: at(text, "example.com") });
+  });
+
+  test("an empty credentialRefs refuses every call (warning); header sources must be header names", () => {
+    const text = sp("  apiKeyAuth: {credentialRefs: [], extractFrom: [{headers: ['x api key']}]}");
+    const diags = load(text).diagnostics;
+    expect(one(diags, "spec.apiKeyAuth.credentialRefs")).toMatchObject({
+      severity: "warning",
+      message: "credentialRefs is empty, so no API key is valid and every call is refused",
+    });
+    expect(one(diags, "spec.apiKeyAuth.extractFrom[0].headers[0]")).toMatchObject({ severity: "error", pos: at(text, "'x api key'") });
   });
 
   test("basicAuth needs users", () => {
@@ -625,6 +680,28 @@ describe("SecurityPolicy: authorization", () => {
     const host = one(diags, `${C}[4]`);
     expect(host).toMatchObject({ severity: "warning", message: '"192.168.1.7/24" has host bits set; it stands for the whole network' });
     expect(one(diags, `${C}[5]`).message).toMatch(/\(the API server rejects it\)$/);
+  });
+
+  test("IPv4 and IPv6 CIDR forms that parse", () => {
+    const cidrs = ["0.0.0.0/0", "::/0", "fe80::/10", "::ffff:192.0.2.0/120", "2001:db8:0:0:0:0:0:0/32", "1:2:3:4:5:6:7::/128", "::1/128"];
+    const text = rules(`    - {action: Allow, principal: {clientCIDRs: [${cidrs.map((c) => `'${c}'`).join(", ")}]}}`);
+    const r = loadPolicy(text);
+    expect(r.diagnostics).toEqual([]);
+    expect(r.spec?.authorization?.rules[0]?.principal.clientCIDRs).toEqual(cidrs);
+    const bad = rules(
+      "    - {action: Allow, principal: {clientCIDRs: ['010.0.0.0/8', '1:2:3:4:5:6:7:8:9/64', 'fe80::1%eth0/64', '10.0.0.0']}}",
+    );
+    const diags = errors(load(bad).diagnostics);
+    expect(diags.map((d) => d.path)).toEqual([0, 1, 2, 3].map((i) => `${R}[0].principal.clientCIDRs[${i}]`));
+    expect(diags[3]?.message).toMatch(/a CIDR needs a prefix length/);
+  });
+
+  test("an Exact or PathPrefix path without a leading '/' never matches (warning)", () => {
+    const text = rules(
+      "    - {action: Allow, principal: {headers: [{name: a, values: [b]}]}, operation: {path: {type: Exact, value: yages.Echo/Ping}}}",
+    );
+    const d = one(load(text).diagnostics, `${R}[0].operation.path.value`);
+    expect(d).toMatchObject({ severity: "warning", pos: at(text, "yages.Echo/Ping") });
   });
 
   test("principal.jwt needs this policy's jwt and one of its providers", () => {

@@ -1,5 +1,5 @@
 import type { ApiKeyAuthSpec, ApiKeySource, BasicAuthSpec, FieldPath, PolicyTargetRef, SecurityPolicySpec } from "../model.ts";
-import { GATEWAY_GROUP } from "./schema-patterns.ts";
+import { GATEWAY_GROUP, HEADER_NAME } from "./schema-patterns.ts";
 import type { Checker } from "./context.ts";
 import { readGroup, readHeaderName, readKind, readObjectName, readSectionName } from "./fields.ts";
 import { providerNames, readJwt } from "./jwt-provider.ts";
@@ -75,18 +75,19 @@ function readTargetRef(ck: Checker, v: unknown, path: FieldPath, label: string):
   const kind = readKind(ck, required(ck, t, "kind", path, "add kind: GRPCRoute"), [...path, "kind"]);
   const name = readObjectName(ck, required(ck, t, "name", path, "add name: <GRPCRoute or Gateway name>"), [...path, "name"]);
   const sectionName = readSectionName(ck, field(t, "sectionName"), [...path, "sectionName"]);
-  if (group !== undefined && group !== GATEWAY_GROUP) {
+  // The API server prints every failing CEL rule, so both are reported.
+  const badGroup = group !== undefined && group !== GATEWAY_GROUP;
+  const badKind = kind !== undefined && !TARGET_KINDS.includes(kind);
+  if (badGroup)
     ck.error([...path, "group"], `this policy can only have a ${label}.group of ${GATEWAY_GROUP}`, `use group: ${GATEWAY_GROUP}`);
-    return undefined;
-  }
-  if (kind !== undefined && !TARGET_KINDS.includes(kind)) {
+  if (badKind) {
     ck.error(
       [...path, "kind"],
       `this policy can only have a ${label}.kind of ${TARGET_KINDS.join("/")}`,
       "use kind: GRPCRoute or kind: Gateway",
     );
-    return undefined;
   }
+  if (badGroup || badKind) return undefined;
   if (group === undefined || kind === undefined || name === undefined) return undefined;
   if (!EDGE_KINDS.includes(kind)) {
     ck.warn(
@@ -127,7 +128,15 @@ function readTargets(ck: Checker, spec: Obj, out: SecurityPolicySpec): void {
     const t = readTargetRef(ck, one, ["spec", "targetRef"], "targetRef");
     if (t !== undefined) out.targetRefs.push(t);
   }
-  (readList(ck, many, ["spec", "targetRefs"]) ?? []).forEach((item, i) => {
+  const list = readList(ck, many, ["spec", "targetRefs"]);
+  if (list?.length === 0 && one === undefined) {
+    ck.warn(
+      ["spec", "targetRefs"],
+      "targetRefs is empty, so this policy applies to nothing",
+      "list the GRPCRoutes or Gateways it protects",
+    );
+  }
+  (list ?? []).forEach((item, i) => {
     const t = readTargetRef(ck, item, ["spec", "targetRefs", i], "targetRefs[*]");
     if (t !== undefined) out.targetRefs.push(t);
   });
@@ -166,8 +175,10 @@ function readApiKeySources(ck: Checker, v: unknown, path: FieldPath): ApiKeySour
       );
     }
     const names = { min: 1 };
+    // The schema only asks for a non-empty header name; the Worker's Headers API throws on one that is no HTTP token.
+    const header = { min: 1, pattern: HEADER_NAME, what: "header name", fix: "use an HTTP header name such as x-api-key" };
     out.push({
-      headers: readStringList(ck, field(e, "headers"), [...p, "headers"], names, names),
+      headers: readStringList(ck, field(e, "headers"), [...p, "headers"], names, header),
       params: readStringList(ck, field(e, "params"), [...p, "params"], names, names),
       cookies: readStringList(ck, field(e, "cookies"), [...p, "cookies"], names, names),
     });
@@ -227,7 +238,11 @@ export function readSecurityPolicySpec(ck: Checker, raw: Obj, namespace: string)
   );
   if (spec === undefined) return out;
   readTargets(ck, spec, out);
-  for (const [key, why, fix] of REFUSED) refuse(ck, spec, key, ["spec"], why, fix);
+  for (const [key, why, fix] of REFUSED) {
+    const v = field(spec, key);
+    // An empty selector list selects nothing and changes nothing.
+    if (!(Array.isArray(v) && v.length === 0)) refuse(ck, spec, key, ["spec"], why, fix);
+  }
   checkMergeType(ck, spec);
   const jwt = readJwt(ck, field(spec, "jwt"), ["spec", "jwt"]);
   if (jwt !== undefined) out.jwt = jwt;
