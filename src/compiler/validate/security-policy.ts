@@ -1,8 +1,257 @@
-import type { SecurityPolicySpec } from "../model.ts";
+import type { ApiKeyAuthSpec, ApiKeySource, BasicAuthSpec, FieldPath, PolicyTargetRef, SecurityPolicySpec } from "../model.ts";
+import { GATEWAY_GROUP, HEADER_NAME } from "./schema-patterns.ts";
 import type { Checker } from "./context.ts";
+import { readGroup, readHeaderName, readKind, readObjectName, readSectionName } from "./fields.ts";
+import { providerNames, readJwt } from "./jwt-provider.ts";
+import { readBool, readSecretRef, readStringList, refuse } from "./policy-fields.ts";
+import { field, readList, readObject, required, type Obj } from "./read.ts";
+import { readAuthorization } from "./security-policy-authz.ts";
 
-/** Placeholder until the SecurityPolicy reader lands: refuses every policy. */
-export function readSecurityPolicySpec(ck: Checker, _raw: Record<string, unknown>, _namespace: string): SecurityPolicySpec {
-  ck.error(["spec"], "SecurityPolicy is not supported yet", "remove it");
-  return { targetRefs: [], deprecatedTargetRef: false };
+// Envoy Gateway's SecurityPolicy (https://gateway.envoyproxy.io/docs/api/extension_types/#securitypolicy):
+// the CRD schema and CEL rules, the checks Envoy Gateway makes at translation, and a refusal,
+// naming the field, for everything the Worker cannot enforce.
+
+const SPEC_FIELDS = [
+  "targetRef",
+  "targetRefs",
+  "targetSelectors",
+  "mergeType",
+  "jwt",
+  "apiKeyAuth",
+  "basicAuth",
+  "authorization",
+  "oidc",
+  "extAuth",
+  "cors",
+  "csrf",
+];
+/** The CRD's CEL list of target kinds. */
+const TARGET_KINDS = ["Gateway", "ListenerSet", "HTTPRoute", "GRPCRoute", "TCPRoute"];
+/** Kinds the edge routes; the rest carry no gRPC-web or Connect traffic through it. */
+const EDGE_KINDS = ["Gateway", "GRPCRoute"];
+const ROUTE_KINDS = ["HTTPRoute", "GRPCRoute", "TCPRoute"];
+
+/** Refused features: each would change who gets in, or what is answered, in a way the Worker cannot reproduce. */
+const REFUSED: readonly [field: string, why: string, fix: string][] = [
+  [
+    "oidc",
+    "the edge runs no browser login flow (redirects, session cookies, a token endpoint)",
+    "authenticate with jwt (e.g. Cloudflare Access tokens) instead",
+  ],
+  [
+    "extAuth",
+    "the edge makes no per-request call to an external authorization service",
+    "remove extAuth; use jwt, apiKeyAuth or basicAuth",
+  ],
+  [
+    "cors",
+    "the Worker answers CORS preflights from its ALLOWED_ORIGINS variable, for every route alike",
+    "remove cors and list the origins in ALLOWED_ORIGINS in wrangler.toml",
+  ],
+  [
+    "csrf",
+    "every gRPC-web and Connect call is a POST, so an origin check on unsafe methods would apply to all of them",
+    "remove csrf; restrict browser origins with ALLOWED_ORIGINS",
+  ],
+  [
+    "targetSelectors",
+    "policies attach only through targetRefs, so which routes a policy covers is visible in the manifest",
+    "list the targets in targetRefs",
+  ],
+  [
+    "mergeType",
+    "merging a route policy into its Gateway's is not implemented; the most specific policy applies whole",
+    "remove mergeType and repeat the Gateway policy's settings in the route policy",
+  ],
+];
+
+function readTargetRef(ck: Checker, v: unknown, path: FieldPath, label: string): PolicyTargetRef | undefined {
+  const t = readObject(ck, v, path, {
+    known: ["group", "kind", "name", "sectionName"],
+    hints: { namespace: "a policy targets objects in its own namespace only; remove namespace" },
+  });
+  if (t === undefined) return undefined;
+  const group = readGroup(ck, required(ck, t, "group", path, `add group: ${GATEWAY_GROUP}`), [...path, "group"]);
+  const kind = readKind(ck, required(ck, t, "kind", path, "add kind: GRPCRoute"), [...path, "kind"]);
+  const name = readObjectName(ck, required(ck, t, "name", path, "add name: <GRPCRoute or Gateway name>"), [...path, "name"]);
+  const sectionName = readSectionName(ck, field(t, "sectionName"), [...path, "sectionName"]);
+  // The API server prints every failing CEL rule, so both are reported.
+  const badGroup = group !== undefined && group !== GATEWAY_GROUP;
+  const badKind = kind !== undefined && !TARGET_KINDS.includes(kind);
+  if (badGroup)
+    ck.error([...path, "group"], `this policy can only have a ${label}.group of ${GATEWAY_GROUP}`, `use group: ${GATEWAY_GROUP}`);
+  if (badKind) {
+    ck.error(
+      [...path, "kind"],
+      `this policy can only have a ${label}.kind of ${TARGET_KINDS.join("/")}`,
+      "use kind: GRPCRoute or kind: Gateway",
+    );
+  }
+  if (badGroup || badKind) return undefined;
+  if (group === undefined || kind === undefined || name === undefined) return undefined;
+  if (!EDGE_KINDS.includes(kind)) {
+    ck.warn(
+      [...path, "kind"],
+      `grpcroute-edge ignores this target: it routes only GRPCRoute and Gateway, not ${kind}`,
+      "remove the target, or point it at a GRPCRoute or Gateway",
+    );
+    return undefined;
+  }
+  return sectionName === undefined ? { group, kind, name } : { group, kind, name, sectionName };
+}
+
+/** The spec-level target CEL rules, the deprecated single `targetRef`, and the kinds the edge serves. */
+function readTargets(ck: Checker, spec: Obj, out: SecurityPolicySpec): void {
+  const one = field(spec, "targetRef");
+  const many = field(spec, "targetRefs");
+  const selectors = field(spec, "targetSelectors");
+  const bySelector = Array.isArray(selectors) && selectors.length > 0;
+  if ((one === undefined) === (many === undefined) && !bySelector) {
+    const both = one !== undefined;
+    ck.error(
+      both ? ["spec", "targetRef"] : ["spec"],
+      "either targetRef or targetRefs must be used",
+      both
+        ? "remove targetRef and keep targetRefs"
+        : "add targetRefs: [{group: gateway.networking.k8s.io, kind: GRPCRoute, name: <route>}]",
+      "key",
+    );
+  }
+  if (one !== undefined) {
+    out.deprecatedTargetRef = true;
+    ck.warn(
+      ["spec", "targetRef"],
+      "spec.targetRef is deprecated, use spec.targetRefs instead",
+      "write targetRefs: [<the targetRef>]",
+      "key",
+    );
+    const t = readTargetRef(ck, one, ["spec", "targetRef"], "targetRef");
+    if (t !== undefined) out.targetRefs.push(t);
+  }
+  const list = readList(ck, many, ["spec", "targetRefs"]);
+  if (list?.length === 0 && one === undefined) {
+    ck.warn(
+      ["spec", "targetRefs"],
+      "targetRefs is empty, so this policy applies to nothing",
+      "list the GRPCRoutes or Gateways it protects",
+    );
+  }
+  (list ?? []).forEach((item, i) => {
+    const t = readTargetRef(ck, item, ["spec", "targetRefs", i], "targetRefs[*]");
+    if (t !== undefined) out.targetRefs.push(t);
+  });
+}
+
+/** `mergeType` is refused, but its own CEL rules still say why the API server would reject it. */
+function checkMergeType(ck: Checker, spec: Obj): void {
+  const mergeType = field(spec, "mergeType");
+  if (mergeType === undefined) return;
+  if (mergeType === "Replace")
+    ck.error(
+      ["spec", "mergeType"],
+      "Replace is not a valid MergeType for SecurityPolicy",
+      "use StrategicMerge or JSONMerge, or remove mergeType",
+    );
+  const kinds = [field(spec, "targetRef"), ...(Array.isArray(field(spec, "targetRefs")) ? (field(spec, "targetRefs") as unknown[]) : [])]
+    .map((t) => (t !== null && typeof t === "object" ? (t as Obj).kind : undefined))
+    .filter((k) => k !== undefined);
+  if (kinds.some((k) => typeof k !== "string" || !ROUTE_KINDS.includes(k))) {
+    ck.error(["spec", "mergeType"], "mergeType can only be used with xRoute targets", "remove mergeType, or target only routes");
+  }
+}
+
+function readApiKeySources(ck: Checker, v: unknown, path: FieldPath): ApiKeySource[] {
+  const out: ApiKeySource[] = [];
+  (readList(ck, v, path, { min: 1 }) ?? []).forEach((item, i) => {
+    const p = [...path, i];
+    const e = readObject(ck, item, p, { known: ["headers", "params", "cookies"] });
+    if (e === undefined) return;
+    const set = ["headers", "params", "cookies"].filter((k) => field(e, k) !== undefined);
+    if (set.length !== 1) {
+      ck.error(
+        p,
+        "exactly one of headers, params, or cookies must be specified",
+        set.length === 0 ? "add headers: [x-api-key]" : "split it into one extractFrom entry per list",
+      );
+    }
+    const names = { min: 1 };
+    // The schema only asks for a non-empty header name; the Worker's Headers API throws on one that is no HTTP token.
+    const header = { min: 1, pattern: HEADER_NAME, what: "header name", fix: "use an HTTP header name such as x-api-key" };
+    out.push({
+      headers: readStringList(ck, field(e, "headers"), [...p, "headers"], names, header),
+      params: readStringList(ck, field(e, "params"), [...p, "params"], names, names),
+      cookies: readStringList(ck, field(e, "cookies"), [...p, "cookies"], names, names),
+    });
+  });
+  return out;
+}
+
+function readApiKeyAuth(ck: Checker, v: unknown, path: FieldPath, namespace: string): ApiKeyAuthSpec | undefined {
+  const a = readObject(ck, v, path, { known: ["credentialRefs", "extractFrom", "forwardClientIDHeader", "sanitize"] });
+  if (a === undefined) return undefined;
+  const refsPath = [...path, "credentialRefs"];
+  const refs = readList(ck, required(ck, a, "credentialRefs", path, "add credentialRefs: [{name: <Secret name>}]"), refsPath) ?? [];
+  if (Array.isArray(field(a, "credentialRefs")) && refs.length === 0) {
+    ck.warn(
+      refsPath,
+      "credentialRefs is empty, so no API key is valid and every call is refused",
+      "list the Secrets that hold the client IDs and keys",
+    );
+  }
+  const out: ApiKeyAuthSpec = {
+    credentialRefs: refs.flatMap((r, i) => readSecretRef(ck, r, [...refsPath, i], namespace) ?? []),
+    extractFrom: readApiKeySources(ck, field(a, "extractFrom"), [...path, "extractFrom"]),
+    sanitize: readBool(ck, field(a, "sanitize"), [...path, "sanitize"]) ?? false,
+  };
+  const header = readHeaderName(ck, field(a, "forwardClientIDHeader"), [...path, "forwardClientIDHeader"]);
+  if (header !== undefined) out.forwardClientIDHeader = header;
+  return out;
+}
+
+function readBasicAuth(ck: Checker, v: unknown, path: FieldPath, namespace: string): BasicAuthSpec | undefined {
+  const b = readObject(ck, v, path, { known: ["users", "forwardUsernameHeader"] });
+  if (b === undefined) return undefined;
+  const users = readSecretRef(
+    ck,
+    required(ck, b, "users", path, "add users: {name: <Secret with .htpasswd>}"),
+    [...path, "users"],
+    namespace,
+  );
+  const header = readHeaderName(ck, field(b, "forwardUsernameHeader"), [...path, "forwardUsernameHeader"]);
+  if (users === undefined) return undefined;
+  return header === undefined ? { users } : { users, forwardUsernameHeader: header };
+}
+
+/**
+ * Validates a SecurityPolicy's `spec` and returns it with the CRD's and Envoy Gateway's
+ * defaults applied. Targets the edge does not serve are dropped with a warning.
+ */
+export function readSecurityPolicySpec(ck: Checker, raw: Obj, namespace: string): SecurityPolicySpec {
+  const out: SecurityPolicySpec = { targetRefs: [], deprecatedTargetRef: false };
+  const spec = readObject(
+    ck,
+    required(ck, raw, "spec", [], "add spec with targetRefs and jwt, apiKeyAuth, basicAuth or authorization"),
+    ["spec"],
+    {
+      known: SPEC_FIELDS,
+    },
+  );
+  if (spec === undefined) return out;
+  readTargets(ck, spec, out);
+  for (const [key, why, fix] of REFUSED) {
+    const v = field(spec, key);
+    // An empty selector list selects nothing and changes nothing.
+    if (!(Array.isArray(v) && v.length === 0)) refuse(ck, spec, key, ["spec"], why, fix);
+  }
+  checkMergeType(ck, spec);
+  const jwt = readJwt(ck, field(spec, "jwt"), ["spec", "jwt"]);
+  if (jwt !== undefined) out.jwt = jwt;
+  const apiKeyAuth = readApiKeyAuth(ck, field(spec, "apiKeyAuth"), ["spec", "apiKeyAuth"], namespace);
+  if (apiKeyAuth !== undefined) out.apiKeyAuth = apiKeyAuth;
+  const basicAuth = readBasicAuth(ck, field(spec, "basicAuth"), ["spec", "basicAuth"], namespace);
+  if (basicAuth !== undefined) out.basicAuth = basicAuth;
+  const jwtContext = { defined: field(spec, "jwt") !== undefined, providers: providerNames(field(spec, "jwt")) };
+  const authorization = readAuthorization(ck, field(spec, "authorization"), ["spec", "authorization"], jwtContext);
+  if (authorization !== undefined) out.authorization = authorization;
+  return out;
 }
