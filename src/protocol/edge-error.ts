@@ -21,9 +21,8 @@ const statusUnsupportedMediaType = 415;
 /** Write `error` in the protocol of `target`. */
 export function errorResponse(target: ErrorTarget, error: ConnectError, headers: Headers = new Headers()): Response {
   // An error's metadata is for the caller (a `www-authenticate` challenge, say) in every
-  // protocol; the Connect unary writer copies it itself.
-  const unaryConnect = target.kind === "connect-unary" || (target.kind === "unknown" && target.looksLike !== "grpc-web");
-  if (!unaryConnect) error.metadata.forEach((value, name) => headers.append(name, value));
+  // protocol; the gRPC and Connect unary writers (connect-es) copy it themselves.
+  if (target.kind === "connect-stream") error.metadata.forEach((value, name) => headers.append(name, value));
   switch (target.kind) {
     case "grpc-web":
       return grpcWebErrorResponse(error, grpcWebContentType(target.responseText, target.codec), headers);

@@ -101,7 +101,8 @@ export async function keySet(src: JwksSource, refresh = false, now = Date.now())
         entry.fetchedAt = shared.fetchedAt;
         return shared.keys;
       }
-      entry.lastTry = now;
+      // Only refetches for an unknown kid (and failures) count against failedRefetchDuration.
+      if (refresh) entry.lastTry = now;
       const keys = await download(src.uri, src.cacheMs, now);
       entry.keys = keys;
       entry.fetchedAt = now;
