@@ -43,6 +43,7 @@ function readUri(ck: Checker, v: unknown, path: FieldPath): string | undefined {
 
 type RemoteJwks = NonNullable<JwtProviderSpec["remoteJWKS"]>;
 
+/** `remoteJWKS` with its CEL rules and defaults (cacheDuration 300s, failedRefetchDuration 1s), in milliseconds. */
 export function readRemoteJwks(ck: Checker, v: unknown, path: FieldPath): RemoteJwks | undefined {
   const r = readObject(ck, v, path, { known: REMOTE_FIELDS });
   if (r === undefined) return undefined;
@@ -50,8 +51,9 @@ export function readRemoteJwks(ck: Checker, v: unknown, path: FieldPath): Remote
     ck.error([...path, "backendRef"], "BackendRefs must be used, backendRef is not supported.", "remove backendRef", "key");
   }
   refuse(ck, r, "backendRefs", path, DIRECT_FETCH, "remove backendRefs; make uri reachable from the Worker");
-  if (refuse(ck, r, "backendSettings", path, DIRECT_FETCH, "remove backendSettings"))
+  if (refuse(ck, r, "backendSettings", path, DIRECT_FETCH, "remove backendSettings")) {
     checkBackendSettingsCel(ck, field(r, "backendSettings"), [...path, "backendSettings"]);
+  }
   const uri = readUri(ck, required(ck, r, "uri", path, "add uri: https://<issuer>/.well-known/jwks.json"), [...path, "uri"]);
   const cacheDurationMs = readDurationMs(ck, field(r, "cacheDuration"), [...path, "cacheDuration"], DEFAULT_CACHE_MS);
   const failedRefetchDurationMs = readDurationMs(
@@ -104,10 +106,14 @@ function jwksProblem(text: string): string | undefined {
 
 type LocalJwks = NonNullable<JwtProviderSpec["localJWKS"]>;
 
+/** `localJWKS` (type default Inline): an inline public JWKS, or the name of a ConfigMap in the policy's namespace. */
 export function readLocalJwks(ck: Checker, v: unknown, path: FieldPath): LocalJwks | undefined {
   const l = readObject(ck, v, path, { known: ["type", "inline", "valueRef"] });
   if (l === undefined) return undefined;
-  const type = readString(ck, field(l, "type"), [...path, "type"], { enum: ["Inline", "ValueRef"] }) ?? "Inline";
+  const type =
+    field(l, "type") === undefined ? "Inline" : readString(ck, field(l, "type"), [...path, "type"], { enum: ["Inline", "ValueRef"] });
+  // An unknown type is already reported; the CEL rule below would only repeat it.
+  if (type === undefined) return undefined;
   const hasInline = field(l, "inline") !== undefined;
   const hasRef = field(l, "valueRef") !== undefined;
   if (!((type === "Inline" && hasInline && !hasRef) || (type === "ValueRef" && !hasInline && hasRef))) {

@@ -131,12 +131,13 @@ function readProvider(ck: Checker, p: Obj, path: FieldPath, seen: Map<string, nu
   const recompute = readBool(ck, field(p, "recomputeRoute"), [...path, "recomputeRoute"]);
   if (recompute === true) {
     const count = Array.isArray(field(p, "claimToHeaders")) ? (field(p, "claimToHeaders") as unknown[]).length : 0;
-    if (count === 0)
+    if (count === 0) {
       ck.error(
         [...path, "recomputeRoute"],
         "claimToHeaders must be specified if recomputeRoute is enabled.",
         "add claimToHeaders, or remove recomputeRoute",
       );
+    }
     ck.error(
       [...path, "recomputeRoute"],
       "recomputeRoute is not supported by grpcroute-edge: the Worker matches a request's route once, before authentication",

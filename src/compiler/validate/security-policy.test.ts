@@ -497,9 +497,14 @@ describe("SecurityPolicy: jwt", () => {
           localJWKS: {type: ValueRef, inline: '{}'}
         - name: b
           localJWKS: {type: ValueRef, valueRef: {group: "", kind: Secret, name: jwks}}
+        - name: c
+          localJWKS: {type: Remote, inline: '{}'}
     `.replace(/^/gm, "  "),
     );
     const diags = load(text).diagnostics;
+    expect(diags.filter((d) => d.path.startsWith(`${P}[2]`)).map((d) => d.message)).toEqual([
+      '"Remote" is not a supported value (must be one of: Inline, ValueRef)',
+    ]);
     expect(one(diags, `${P}[0].localJWKS`)).toMatchObject({
       message: "Exactly one of inline or valueRef must be set with correct type.",
       pos: at(text, "localJWKS: {type: ValueRef, inline"),
