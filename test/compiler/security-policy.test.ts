@@ -29,7 +29,11 @@ kind: Service
 metadata: {name: yages, annotations: {grpcroute-edge.dev/origin: "https://yages.example.net"}}
 spec: {ports: [{port: 9000}]}`;
 
-const route = (name: string, host: string, rules = "  - name: ping\n    backendRefs: [{name: yages, port: 9000}]") => `apiVersion: gateway.networking.k8s.io/v1
+const route = (
+  name: string,
+  host: string,
+  rules = "  - name: ping\n    backendRefs: [{name: yages, port: 9000}]",
+) => `apiVersion: gateway.networking.k8s.io/v1
 kind: GRPCRoute
 metadata: {name: ${name}}
 spec:
@@ -47,7 +51,8 @@ ${body}`;
 
 const toRoute = (name: string, section?: string) =>
   `{group: gateway.networking.k8s.io, kind: GRPCRoute, name: ${name}${section === undefined ? "" : `, sectionName: ${section}`}}`;
-const toGateway = (section?: string) => `{group: gateway.networking.k8s.io, kind: Gateway, name: eg${section === undefined ? "" : `, sectionName: ${section}`}}`;
+const toGateway = (section?: string) =>
+  `{group: gateway.networking.k8s.io, kind: Gateway, name: eg${section === undefined ? "" : `, sectionName: ${section}`}}`;
 const basic = "  basicAuth: {users: {name: basic-auth}}";
 const allow = "  authorization: {defaultAction: Allow}";
 
@@ -145,7 +150,13 @@ describe("which policy a rule gets", () => {
     });
     expect(conflicted("c-none")?.reason).toBe("Conflicted");
     expect(conflicted("b-old")?.reason).toBe("Accepted");
-    const named = build(gateway, service, route("yages", "grpc.example.com"), policy("z", toRoute("yages"), allow), policy("y", toRoute("yages"), allow));
+    const named = build(
+      gateway,
+      service,
+      route("yages", "grpc.example.com"),
+      policy("z", toRoute("yages"), allow),
+      policy("y", toRoute("yages"), allow),
+    );
     expect(rowOf(named.r, "yages")?.policy).toBe("default/y");
   });
 });
@@ -159,7 +170,9 @@ describe("targets that name nothing", () => {
     expect(r.policies[0]!.ancestors[0]).toEqual({
       ancestor: "GRPCRoute default/yages",
       sectionName: "nope",
-      conditions: [{ type: "Accepted", status: "False", reason: "TargetNotFound", message: "No section name nope found for GRPCRoute default/yages" }],
+      conditions: [
+        { type: "Accepted", status: "False", reason: "TargetNotFound", message: "No section name nope found for GRPCRoute default/yages" },
+      ],
     });
     expect(rowOf(r, "yages")).toBeUndefined();
   });
@@ -215,13 +228,20 @@ stringData:
   });
 
   it("a local JWKS from a ConfigMap is inlined with public members only", () => {
-    const jwk = { kty: "EC", crv: "P-256", x: "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", y: "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0", kid: "k1" };
+    const jwk = {
+      kty: "EC",
+      crv: "P-256",
+      x: "f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU",
+      y: "x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0",
+      kid: "k1",
+    };
     const cm = `apiVersion: v1
 kind: ConfigMap
 metadata: {name: jwks}
 data:
   jwks: '${JSON.stringify({ keys: [jwk] })}'`;
-    const body = "  jwt:\n    providers:\n    - name: example\n      localJWKS: {type: ValueRef, valueRef: {group: '', kind: ConfigMap, name: jwks}}";
+    const body =
+      "  jwt:\n    providers:\n    - name: example\n      localJWKS: {type: ValueRef, valueRef: {group: '', kind: ConfigMap, name: jwks}}";
     const { r, all } = build(gateway, service, route("yages", "grpc.example.com"), policy("p", toRoute("yages"), body), cm);
     expect(errors(all)).toEqual([]);
     expect(rowOf(r, "yages")?.jwt?.providers[0]?.jwks).toEqual({ keys: [jwk] });
@@ -232,7 +252,11 @@ describe("check", () => {
   function cliCheck(docs: string[], format: string[] = []) {
     const dir = mkdtempSync(join(tmpdir(), "sp-"));
     writeFileSync(join(dir, "all.yaml"), docs.join("\n---\n"));
-    const r = spawnSync(process.execPath, [join(root, "bin/grpcroute-edge.js"), "check", "-f", dir, ...format], { cwd: root, encoding: "utf8", timeout: 30_000 });
+    const r = spawnSync(process.execPath, [join(root, "bin/grpcroute-edge.js"), "check", "-f", dir, ...format], {
+      cwd: root,
+      encoding: "utf8",
+      timeout: 30_000,
+    });
     return { code: r.status, out: r.stdout };
   }
   const docs = [gateway, service, route("yages", "grpc.example.com"), policy("gw-basic", toGateway(), basic)];
@@ -253,7 +277,12 @@ describe("check", () => {
     expect(json.policies).toEqual([
       {
         policy: "SecurityPolicy default/gw-basic",
-        ancestors: [{ ancestor: "Gateway default/eg", conditions: [{ type: "Accepted", status: "True", reason: "Accepted", message: "Policy has been accepted." }] }],
+        ancestors: [
+          {
+            ancestor: "Gateway default/eg",
+            conditions: [{ type: "Accepted", status: "True", reason: "Accepted", message: "Policy has been accepted." }],
+          },
+        ],
       },
     ]);
   });
@@ -261,7 +290,16 @@ describe("check", () => {
   it("the shipped examples compile against routes/", () => {
     const r = spawnSync(
       process.execPath,
-      [join(root, "bin/grpcroute-edge.js"), "check", "-f", "routes/", "-f", "examples/security/cloudflare-access.yaml", "-f", "examples/security/api-key.yaml"],
+      [
+        join(root, "bin/grpcroute-edge.js"),
+        "check",
+        "-f",
+        "routes/",
+        "-f",
+        "examples/security/cloudflare-access.yaml",
+        "-f",
+        "examples/security/api-key.yaml",
+      ],
       { cwd: root, encoding: "utf8", timeout: 30_000 },
     );
     expect(r.stdout).toMatch(/0 errors/);

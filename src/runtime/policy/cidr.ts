@@ -68,7 +68,7 @@ export function parseCidr(s: string): CidrBlock | undefined {
   if (slash < 0) return undefined;
   const ip = parseIp(s.slice(0, slash));
   const p = s.slice(slash + 1);
-  if (ip === undefined || !/^(?:0|[1-9]\d{0,2})$/.test(p) || Number(p) > ip.bits) return undefined;
+  if (ip === undefined || !/^\d{1,3}$/.test(p) || Number(p) > ip.bits) return undefined;
   return { ...ip, prefix: Number(p) };
 }
 
