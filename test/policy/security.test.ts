@@ -95,6 +95,7 @@ let alpha: RunningOrigin;
 let worker: RunningWorker;
 let swiss: RunningWorker;
 const secrets = {
+  ALLOWED_ORIGINS: "https://app.example.com",
   EG_SECRET_DEFAULT_API_KEYS: JSON.stringify({ "client-a": apiKey }),
   EG_SECRET_DEFAULT_HTPASSWD: JSON.stringify({ ".htpasswd": htpasswd }),
 };
@@ -245,15 +246,34 @@ describe("the challenge and the error on the wire", () => {
   });
 
   test("a CORS preflight is never authenticated, and a denial carries CORS headers exposing www-authenticate", async () => {
+    const origin = "https://app.example.com";
     const pre = await fetch(`${worker.url}/${demoService}/Echo`, {
       method: "OPTIONS",
-      headers: {
-        origin: "https://app.example.com",
-        "access-control-request-method": "POST",
-        "access-control-request-headers": "authorization, x-route",
-      },
+      headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "authorization, x-route" },
     });
     expect(pre.status).toBe(204);
+    expect(pre.headers.get("access-control-allow-origin")).toBe(origin);
+    expect(pre.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("authorization");
+    const denied = await echo("jwt", { origin }, "application/grpc-web+proto", new Uint8Array(5));
+    expect(denied.headers.get("grpc-status")).toBe("16");
+    expect(denied.headers.get("access-control-allow-origin")).toBe(origin);
+    expect(denied.headers.get("access-control-expose-headers")?.split(", ")).toEqual(expect.arrayContaining(["www-authenticate", "grpc-status"]));
+  });
+
+  test("a Connect stream is refused with an end-stream error carrying the code", async () => {
+    const r = await fetch(`${worker.url}/${demoService}/Count`, {
+      method: "POST",
+      headers: { "content-type": "application/connect+json", "x-route": "jwt" },
+      body: new Uint8Array([0, 0, 0, 0, 2, 0x7b, 0x7d]),
+    });
+    expect(r.status).toBe(200);
+    expect(r.headers.get("www-authenticate")).toMatch(/^Bearer realm=/);
+    const bytes = new Uint8Array(await r.arrayBuffer());
+    expect(bytes[0]).toBe(2);
+    expect(JSON.parse(new TextDecoder().decode(bytes.subarray(5)))).toEqual({
+      error: { code: "unauthenticated", message: "Jwt is missing" },
+      metadata: { "www-authenticate": [expect.stringMatching(/^Bearer realm="/)] },
+    });
   });
 });
 
