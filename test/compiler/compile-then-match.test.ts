@@ -7,7 +7,7 @@ import type { Decision } from "../../src/runtime/types.ts";
 import { prng } from "../../bench/generate.ts";
 import { createLinearMatcher } from "../reference/linear-matcher.ts";
 import { shippedRouteFiles } from "../fixtures/manifests.ts";
-import { shippedCases, suites, weightManifests, weightPath, weightShares, type RoutingCase } from "./routing-cases.ts";
+import { shippedCases, suites, weightManifests, weightPath, weightShares, type RoutingCase } from "../cases/routing.cases.ts";
 
 function compileYaml(files: { file: string; text: string }[]) {
   const loaded = loadSources(files);

@@ -4,7 +4,7 @@
  * test asserts which origin received the call, or which status the edge answered.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { shippedCases, suites, weightManifests, weightPath, weightShares, type RoutingCase } from "../compiler/routing-cases.ts";
+import { shippedCases, suites, weightManifests, weightPath, weightShares, type RoutingCase } from "../cases/routing.cases.ts";
 import { grpcWebCall } from "../harness/raw-call.ts";
 import { stage, type Stage } from "../harness/stage.ts";
 import { shippedRoutesYaml } from "../fixtures/manifests.ts";
