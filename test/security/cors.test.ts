@@ -13,7 +13,7 @@ import { demoService, demoTable, routeHeader } from "../fixtures/demo-routes.ts"
 import { deadOriginUrl, startHtmlOrigin, startOrigin, startRawOrigin, type RunningOrigin } from "../harness/origins.ts";
 import { frame } from "../harness/wire.ts";
 import { startWorker, type RunningWorker } from "../harness/worker.ts";
-import { emptyGrpcWebBody, header, rawRequest, type RawResponse } from "./raw-http.ts";
+import { emptyGrpcWebBody, header, rawRequest, type RawResponse } from "../support/raw-http.ts";
 
 const listed = "https://app.example.com";
 const alsoListed = "https://other.example.com";

@@ -11,7 +11,7 @@ import { demoService, demoTable, routeHeader } from "../fixtures/demo-routes.ts"
 import { deadOriginUrl, eventually, startOrigin, type RunningOrigin } from "../harness/origins.ts";
 import { frame, parseFrames } from "../harness/wire.ts";
 import { startWorker, type RunningWorker } from "../harness/worker.ts";
-import { rawRequest } from "./raw-http.ts";
+import { rawRequest } from "../support/raw-http.ts";
 
 const spoofedIp = "6.6.6.6";
 const spoofedHost = "evil.example";
