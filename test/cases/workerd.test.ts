@@ -3,7 +3,7 @@
  * origin, and the outcome is which origin received the call, or which status the edge
  * answered when none did.
  */
-import { grpcWebCall } from "../support/raw-call.ts";
+import { grpcWebCall } from "../support/raw-http.ts";
 import { stage, type Stage } from "../harness/stage.ts";
 import { runRoutingCases } from "./run-routing-cases.ts";
 

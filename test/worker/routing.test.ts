@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { weightManifests, weightPath, weightShares } from "../cases/routing.cases.ts";
-import { grpcWebCall } from "../support/raw-call.ts";
+import { grpcWebCall } from "../support/raw-http.ts";
 import { stage, type Stage } from "../harness/stage.ts";
 import { shippedRoutesYaml } from "../fixtures/manifests.ts";
 
