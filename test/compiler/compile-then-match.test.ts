@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { parseTable, serializeTable } from "../../src/table/codec.ts";
 import type { RouteTable } from "../../src/table/types.ts";
-import { prng } from "../../bench/generate.ts";
+import { prng } from "../support/prng.ts";
 import { conformanceSuites, shippedSuite, weightManifests, weightPath, weightShares } from "../cases/routing.cases.ts";
 import { compileFiles, outcome, route } from "../cases/table.ts";
 

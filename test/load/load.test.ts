@@ -28,7 +28,7 @@ import { compileRoutes, demoService } from "../fixtures/demo-routes.ts";
 import { startOrigin, type RunningOrigin } from "../harness/origins.ts";
 import { compatibilityDate, startWorker, type RunningWorker } from "../harness/worker.ts";
 import { fdCount, heapUsedAfterGc, MiB, mib, rssBytes, workerdDescendants } from "./proc.ts";
-import { prng } from "../../bench/generate.ts";
+import { prng } from "../support/prng.ts";
 import { edgeGateway, originService } from "../fixtures/manifests.ts";
 
 const soak = process.env.SOAK === "1";
