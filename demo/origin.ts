@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import { DemoService } from "../test/gen/grpcroute/demo/v1/demo_pb.ts";
+import { DemoService } from "./gen/grpcroute/demo/v1/demo_pb.ts";
 
 /** One request an origin received. */
 export interface SeenCall {

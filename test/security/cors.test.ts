@@ -8,7 +8,7 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { EchoResponseSchema } from "../gen/grpcroute/demo/v1/demo_pb.ts";
+import { EchoResponseSchema } from "../../demo/gen/grpcroute/demo/v1/demo_pb.ts";
 import { demoService, demoTable, routeHeader } from "../fixtures/demo-routes.ts";
 import { deadOriginUrl, startHtmlOrigin, startOrigin, startRawOrigin, type RunningOrigin } from "../harness/origins.ts";
 import { frame } from "../harness/wire.ts";
