@@ -3,7 +3,8 @@
  * ephemeral port over HTTP/1.1, serving Connect and gRPC-web (not native gRPC, which a
  * Worker cannot reach). Every answer names the backend that produced it, and the server
  * records each request it saw, so the demo page and the tests can show where a call went.
- * Used by `npm run demo` and by the worker tests (test/harness/origins.ts re-exports it).
+ * Used by `npm run demo`, the worker tests (test/harness/origins.ts re-exports it) and the
+ * benchmarks.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
