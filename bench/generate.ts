@@ -6,6 +6,7 @@
  * method, 10% with a header match (on top of an exact method). Hosts: 80% of routes
  * on exact hosts, 10% on wildcard hosts, 10% hostless.
  */
+import { prng } from "../test/support/prng.ts";
 
 export interface Synthetic {
   yaml: string;
@@ -23,18 +24,6 @@ export interface BenchRequest {
   host: string;
   path: string;
   headers: Record<string, string>;
-}
-
-/** mulberry32: tiny, seedable, good enough to shuffle benchmark inputs. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const HEADER = "x-tenant";

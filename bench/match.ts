@@ -4,7 +4,8 @@ import { loadSources } from "../src/compiler/index.ts";
 import { createMatcher, type Matcher } from "../src/runtime/matcher.ts";
 import { createLinearMatcher } from "../test/reference/linear-matcher.ts";
 import { compiledSet } from "./build.ts";
-import { prng, type BenchRequest } from "./generate.ts";
+import type { BenchRequest } from "./generate.ts";
+import { prng } from "../test/support/prng.ts";
 import { summarize, timeNs, type Summary, type Timing } from "./measure.ts";
 
 /**

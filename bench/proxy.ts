@@ -8,8 +8,8 @@ import { COMPATIBILITY_DATE, startWorker, type RunningWorker } from "../src/cli/
 import { compile } from "../src/compiler/index.ts";
 import { loadSources } from "../src/compiler/index.ts";
 import type { RouteTable } from "../src/table/types.ts";
-import { startOrigin } from "../test/harness/origins.ts";
-import { EchoRequestSchema } from "../test/gen/grpcroute/demo/v1/demo_pb.ts";
+import { startOrigin } from "../demo/origin.ts";
+import { EchoRequestSchema } from "../demo/gen/grpcroute/demo/v1/demo_pb.ts";
 import { compiledSet, root } from "./build.ts";
 import { runLoad, type LoadResult, type LoadSpec } from "./load.ts";
 import { summarize, type Summary } from "./measure.ts";

@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import type { ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import { DemoService } from "../test/gen/grpcroute/demo/v1/demo_pb.ts";
+import { DemoService } from "../demo/gen/grpcroute/demo/v1/demo_pb.ts";
 import { closer, listen, loopback } from "../demo/origin.ts";
 
 /**

@@ -1,6 +1,6 @@
 import { request } from "node:http";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { CountRequestSchema } from "../test/gen/grpcroute/demo/v1/demo_pb.ts";
+import { CountRequestSchema } from "../demo/gen/grpcroute/demo/v1/demo_pb.ts";
 import { summarize, type Summary } from "./measure.ts";
 import { DEMO_SERVICE, spawnOrigin, startOurs, startPassthrough, tableWithDemo } from "./proxy.ts";
 import { STREAM_MESSAGE_BYTES } from "./stream-origin.ts";

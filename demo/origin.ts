@@ -3,13 +3,14 @@
  * ephemeral port over HTTP/1.1, serving Connect and gRPC-web (not native gRPC, which a
  * Worker cannot reach). Every answer names the backend that produced it, and the server
  * records each request it saw, so the demo page and the tests can show where a call went.
- * Used by `npm run demo` and by the worker tests (test/harness/origins.ts re-exports it).
+ * Used by `npm run demo`, the worker tests (test/harness/origins.ts re-exports it) and the
+ * benchmarks.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import { DemoService } from "../test/gen/grpcroute/demo/v1/demo_pb.ts";
+import { DemoService } from "./gen/grpcroute/demo/v1/demo_pb.ts";
 
 /** One request an origin received. */
 export interface SeenCall {

@@ -7,7 +7,7 @@
  */
 import { Code, ConnectError, createClient, type Client, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
-import { DemoService } from "../../test/gen/grpcroute/demo/v1/demo_pb.ts";
+import { DemoService } from "../gen/grpcroute/demo/v1/demo_pb.ts";
 
 type Demo = Client<typeof DemoService>;
 type Case = "unary" | "stream" | "error" | "canary";

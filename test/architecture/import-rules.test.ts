@@ -8,6 +8,10 @@
  * imports nothing, the runtime is pure, and the worker sees the wire code through one door.
  * The procedure-path parser lives in the runtime (the matcher needs it and may import only
  * the table); protocol code borrows it from there.
+ *
+ * Around `src/`, one way only: demo ◀── test ◀── bench. The demo owns the DemoService
+ * (proto, generated code, origin) the tests reuse; the benchmarks borrow the tests'
+ * support code and the linear reference, never a test.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -114,5 +118,40 @@ describe("import rules", () => {
     };
     for (const file of files) visit(file, []);
     expect(cycles).toEqual([]);
+  });
+});
+
+describe("import rules around src/", () => {
+  const folders = ["test", "bench", "demo"];
+  const importsBetween = folders.flatMap((folder) =>
+    readdirSync(join(root, folder), { recursive: true, encoding: "utf8" })
+      .filter((name) => name.endsWith(".ts"))
+      .flatMap((name) => {
+        const file = join(root, folder, name);
+        return [...readFileSync(file, "utf8").matchAll(specifier)]
+          .map((m) => m[1] ?? m[2] ?? m[3] ?? "")
+          .filter((spec) => spec.startsWith("."))
+          .map((spec) => ({ from: relative(root, file), to: relative(root, resolve(dirname(file), spec)) }));
+      }),
+  );
+  const into = (from: string, to: string) => importsBetween.filter((i) => i.from.startsWith(`${from}/`) && i.to.startsWith(`${to}/`));
+  const shown = (list: { from: string; to: string }[]) => list.map((i) => `${i.from} → ${i.to}`);
+
+  it("reads the imports", () => {
+    expect(into("test", "demo").length).toBeGreaterThan(0);
+    expect(into("bench", "test").length).toBeGreaterThan(0);
+  });
+
+  it("test never imports bench", () => {
+    expect(shown(into("test", "bench"))).toEqual([]);
+  });
+
+  it("demo imports neither test nor bench", () => {
+    expect(shown([...into("demo", "test"), ...into("demo", "bench")])).toEqual([]);
+  });
+
+  it("bench takes from test only its support code and the linear reference", () => {
+    const allowed = (to: string) => to.startsWith("test/support/") || to.startsWith("test/reference/");
+    expect(shown(into("bench", "test").filter((i) => !allowed(i.to)))).toEqual([]);
   });
 });

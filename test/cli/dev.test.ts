@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startOrigin, type RunningOrigin } from "../harness/origins.ts";
-import { grpcWebCall } from "../harness/raw-call.ts";
+import { grpcWebCall } from "../support/raw-http.ts";
 
 const root = join(import.meta.dirname, "../..");
 

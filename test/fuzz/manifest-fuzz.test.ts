@@ -12,7 +12,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { prng } from "../../bench/generate.ts";
+import { prng } from "../support/prng.ts";
 import { compile } from "../../src/compiler/index.ts";
 import type { Diagnostic } from "../../src/compiler/index.ts";
 import { loadSources } from "../../src/compiler/index.ts";

@@ -4,9 +4,9 @@
  */
 import { create, toBinary } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { EchoRequestSchema } from "../gen/grpcroute/demo/v1/demo_pb.ts";
+import { EchoRequestSchema } from "../../demo/gen/grpcroute/demo/v1/demo_pb.ts";
 import { envelope, rawRequest, startScriptedOrigin } from "../harness/failing-origins.ts";
-import { grpcWebCall } from "../harness/raw-call.ts";
+import { grpcWebCall } from "../support/raw-http.ts";
 import { parseFrames } from "../harness/wire.ts";
 import { startWorker, type RunningWorker } from "../harness/worker.ts";
 import { caseHeader, demoService, hardeningTable } from "./fixture.ts";

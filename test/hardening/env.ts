@@ -6,7 +6,7 @@
  */
 import { create, toBinary } from "@bufbuild/protobuf";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { CountResponseSchema, EchoResponseSchema } from "../gen/grpcroute/demo/v1/demo_pb.ts";
+import { CountResponseSchema, EchoResponseSchema } from "../../demo/gen/grpcroute/demo/v1/demo_pb.ts";
 import { envelope, refusingOriginUrl, startScriptedOrigin, trailerFrameOf, type ScriptedOrigin } from "../harness/failing-origins.ts";
 import { startOrigin, type RunningOrigin } from "../harness/origins.ts";
 import { startWorker, type RunningWorker } from "../harness/worker.ts";

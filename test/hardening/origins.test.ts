@@ -5,7 +5,7 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { CountRequestSchema, EchoRequestSchema } from "../gen/grpcroute/demo/v1/demo_pb.ts";
+import { CountRequestSchema, EchoRequestSchema } from "../../demo/gen/grpcroute/demo/v1/demo_pb.ts";
 import { frame, parseFrames, parseTrailer } from "../harness/wire.ts";
 import { demoClient } from "../worker/setup.ts";
 import { caseHeader, demoService } from "./fixture.ts";

@@ -23,12 +23,12 @@ import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/conn
 import { setMaxListeners } from "node:events";
 import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { DemoService } from "../gen/grpcroute/demo/v1/demo_pb.ts";
+import { DemoService } from "../../demo/gen/grpcroute/demo/v1/demo_pb.ts";
 import { compileRoutes, demoService } from "../fixtures/demo-routes.ts";
 import { startOrigin, type RunningOrigin } from "../harness/origins.ts";
 import { compatibilityDate, startWorker, type RunningWorker } from "../harness/worker.ts";
 import { fdCount, heapUsedAfterGc, MiB, mib, rssBytes, workerdDescendants } from "./proc.ts";
-import { prng } from "../../bench/generate.ts";
+import { prng } from "../support/prng.ts";
 import { edgeGateway, originService } from "../fixtures/manifests.ts";
 
 const soak = process.env.SOAK === "1";

@@ -4,7 +4,7 @@
  * duplicate matches and regex/exact collisions happen in almost every set. Used by the
  * table-vs-reference property test; same seed, same YAML and requests, byte for byte.
  */
-import { prng } from "../../bench/generate.ts";
+import { prng } from "../support/prng.ts";
 
 export interface RandomRequest {
   host: string;

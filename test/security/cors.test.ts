@@ -8,12 +8,12 @@
 import { create, toBinary } from "@bufbuild/protobuf";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { EchoResponseSchema } from "../gen/grpcroute/demo/v1/demo_pb.ts";
+import { EchoResponseSchema } from "../../demo/gen/grpcroute/demo/v1/demo_pb.ts";
 import { demoService, demoTable, routeHeader } from "../fixtures/demo-routes.ts";
 import { deadOriginUrl, startHtmlOrigin, startOrigin, startRawOrigin, type RunningOrigin } from "../harness/origins.ts";
 import { frame } from "../harness/wire.ts";
 import { startWorker, type RunningWorker } from "../harness/worker.ts";
-import { emptyGrpcWebBody, header, rawRequest, type RawResponse } from "./raw-http.ts";
+import { emptyGrpcWebBody, header, rawRequest, type RawResponse } from "../support/raw-http.ts";
 
 const listed = "https://app.example.com";
 const alsoListed = "https://other.example.com";

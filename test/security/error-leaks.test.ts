@@ -12,7 +12,7 @@ import { demoService, demoTable, routeHeader } from "../fixtures/demo-routes.ts"
 import { deadOriginUrl, startHtmlOrigin, startOrigin, startRawOrigin, type RunningOrigin } from "../harness/origins.ts";
 import { startWorker, type RunningWorker } from "../harness/worker.ts";
 import { decodeText } from "../harness/wire.ts";
-import { emptyGrpcWebBody, frames, header, rawRequest } from "./raw-http.ts";
+import { emptyGrpcWebBody, frames, header, rawRequest } from "../support/raw-http.ts";
 
 let worker: RunningWorker;
 let origins: RunningOrigin[] = [];

@@ -6,12 +6,12 @@
  */
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { EchoRequestSchema, EchoResponseSchema } from "../gen/grpcroute/demo/v1/demo_pb.ts";
+import { EchoRequestSchema, EchoResponseSchema } from "../../demo/gen/grpcroute/demo/v1/demo_pb.ts";
 import { demoService, demoTable, routeHeader } from "../fixtures/demo-routes.ts";
 import { deadOriginUrl, eventually, startOrigin, type RunningOrigin } from "../harness/origins.ts";
 import { frame, parseFrames } from "../harness/wire.ts";
 import { startWorker, type RunningWorker } from "../harness/worker.ts";
-import { rawRequest } from "./raw-http.ts";
+import { rawRequest } from "../support/raw-http.ts";
 
 const spoofedIp = "6.6.6.6";
 const spoofedHost = "evil.example";

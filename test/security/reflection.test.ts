@@ -14,9 +14,8 @@
  * too), so each case counts the calls every origin received.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { grpcWebCall } from "../harness/raw-call.ts";
 import { stage, type Stage } from "../harness/stage.ts";
-import { emptyGrpcWebBody, frames, header, rawRequest } from "./raw-http.ts";
+import { emptyGrpcWebBody, frames, grpcWebCall, header, rawRequest } from "../support/raw-http.ts";
 import { shippedRoutesYaml } from "../fixtures/manifests.ts";
 
 const v1 = "/grpc.reflection.v1.ServerReflection/ServerReflectionInfo";

@@ -8,7 +8,7 @@ import { create, toBinary, toJsonString } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { CountRequestSchema, CountResponseSchema, EchoRequestSchema, FailRequestSchema } from "../gen/grpcroute/demo/v1/demo_pb.ts";
+import { CountRequestSchema, CountResponseSchema, EchoRequestSchema, FailRequestSchema } from "../../demo/gen/grpcroute/demo/v1/demo_pb.ts";
 import { concat, decodeText, encodeText, frame, parseFrames, parseTrailer, readTimed } from "../harness/wire.ts";
 import { demoService, rejectMessage } from "../fixtures/demo-routes.ts";
 import { demoClient, startEnv, via, type ClientKind, type Env } from "./setup.ts";

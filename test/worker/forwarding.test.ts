@@ -4,7 +4,12 @@
  */
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { CountRequestSchema, CountResponseSchema, EchoRequestSchema, EchoResponseSchema } from "../gen/grpcroute/demo/v1/demo_pb.ts";
+import {
+  CountRequestSchema,
+  CountResponseSchema,
+  EchoRequestSchema,
+  EchoResponseSchema,
+} from "../../demo/gen/grpcroute/demo/v1/demo_pb.ts";
 import { eventually } from "../harness/origins.ts";
 import { decodeText, encodeText, frame, parseFrames, parseTrailer, readTimed, concat } from "../harness/wire.ts";
 import { demoService } from "../fixtures/demo-routes.ts";

@@ -1,43 +1,12 @@
 /**
- * The shared routing cases (conformance vectors and the shipped examples) once more, now
- * through the worker in workerd: each backend is a real connect-node origin, and the
- * test asserts which origin received the call, or which status the edge answered.
+ * What the routing cases (test/cases/workerd.test.ts) cannot say as one call and one
+ * answer, through the worker in workerd with real origins: the weighted splits.
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { shippedCases, suites, weightManifests, weightPath, weightShares, type RoutingCase } from "../compiler/routing-cases.ts";
-import { grpcWebCall } from "../harness/raw-call.ts";
+import { weightManifests, weightPath, weightShares } from "../cases/routing.cases.ts";
+import { grpcWebCall } from "../support/raw-http.ts";
 import { stage, type Stage } from "../harness/stage.ts";
 import { shippedRoutesYaml } from "../fixtures/manifests.ts";
-
-const codes: Record<string, string> = { UNIMPLEMENTED: "12", UNAVAILABLE: "14" };
-
-function callsOf(s: Stage): Map<string, number> {
-  return new Map([...s.origins].map(([b, o]) => [b, o.calls.length]));
-}
-
-async function expectCase(s: Stage, c: RoutingCase): Promise<void> {
-  const before = callsOf(s);
-  const answer = await grpcWebCall(s.worker.url, c.host, c.path, c.headers);
-  const reached = [...s.origins].filter(([b, o]) => o.calls.length > before.get(b)!).map(([b]) => b);
-  if (c.expect in codes) {
-    expect(reached).toEqual([]);
-    expect(answer.grpcStatus).toBe(codes[c.expect]);
-  } else {
-    expect(reached).toEqual([c.expect]);
-    expect(s.origins.get(c.expect)!.calls.at(-1)!.procedure).toBe(c.path);
-  }
-}
-
-for (const suite of suites) {
-  describe(`${suite.name} through the worker`, () => {
-    let s: Stage;
-    beforeAll(async () => {
-      s = await stage(suite.manifests, ["grpc-infra-backend-v1", "grpc-infra-backend-v2", "grpc-infra-backend-v3"]);
-    });
-    afterAll(() => s?.close());
-    for (const c of suite.cases) test(c.name, () => expectCase(s, c));
-  });
-}
 
 describe("shipped routes/ through the worker", () => {
   const yaml = shippedRoutesYaml();
@@ -46,7 +15,6 @@ describe("shipped routes/ through the worker", () => {
     s = await stage(yaml, ["foo-svc", "bar-svc", "bar-svc-canary", "smiley", "smiley2"]);
   });
   afterAll(() => s?.close());
-  for (const c of shippedCases) test(c.name, () => expectCase(s, c));
 
   test("smiley.example.com splits 40 : 50051 through the Service-parented route", async () => {
     const n = 200;

@@ -6,7 +6,7 @@ import { createClient, type Client } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
 import * as node from "@connectrpc/connect-node";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { DemoService } from "../gen/grpcroute/demo/v1/demo_pb.ts";
+import { DemoService } from "../../demo/gen/grpcroute/demo/v1/demo_pb.ts";
 import { deadOriginUrl, startHtmlOrigin, startOrigin, startRawOrigin, type RunningOrigin } from "../harness/origins.ts";
 import { startWorker, type RunningWorker } from "../harness/worker.ts";
 import { demoTable, routeHeader } from "../fixtures/demo-routes.ts";

@@ -6,7 +6,7 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { EchoRequestSchema, EchoResponseSchema } from "../gen/grpcroute/demo/v1/demo_pb.ts";
+import { EchoRequestSchema, EchoResponseSchema } from "../../demo/gen/grpcroute/demo/v1/demo_pb.ts";
 import { decodeText, encodeText, frame, parseFrames, parseTrailer } from "../harness/wire.ts";
 import { demoService } from "../fixtures/demo-routes.ts";
 import { demoClient, startEnv, via, type ClientKind, type Env } from "./setup.ts";

@@ -1,7 +1,7 @@
 /**
  * One HTTP/1.1 request with node:http, for what fetch() will not do (choose the Host
- * header) and what the connect clients hide (raw response headers and body). Bounded:
- * every request gives up after 10 s.
+ * header, which host matching is about) and what the connect clients hide (raw response
+ * headers and body). Bounded: every request gives up after 10 s.
  */
 import { request } from "node:http";
 
@@ -60,6 +60,47 @@ export function frames(body: Uint8Array): { flags: number; data: Buffer }[] {
     const len = b.readUInt32BE(i + 1);
     out.push({ flags: b[i]!, data: b.subarray(i + 5, i + 5 + len) });
     i += 5 + len;
+  }
+  return out;
+}
+
+/** What a gRPC-web call came back with, read off the wire. */
+export interface RawAnswer {
+  httpStatus: number;
+  /** From the headers (trailers-only) or the trailer frame. */
+  grpcStatus: string | undefined;
+  grpcMessage: string | undefined;
+}
+
+/** One gRPC-web call with an empty message to `path` on `host`. */
+export async function grpcWebCall(baseUrl: string, host: string, path: string, headers: Record<string, string> = {}): Promise<RawAnswer> {
+  const res = await rawRequest(baseUrl, {
+    path,
+    host,
+    headers: { ...headers, "content-type": "application/grpc-web+proto", "x-grpc-web": "1" },
+    body: emptyGrpcWebBody,
+  });
+  const trailer = trailerOf(res.body);
+  return {
+    httpStatus: res.status,
+    grpcStatus: first(res.headers["grpc-status"]) ?? trailer["grpc-status"],
+    grpcMessage: first(res.headers["grpc-message"]) ?? trailer["grpc-message"],
+  };
+}
+
+function first(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** The trailer frame (flag 0x80) of a gRPC-web body as lower-case key → value. */
+function trailerOf(body: Uint8Array): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of frames(body)) {
+    if (f.flags !== 0x80) continue;
+    for (const line of f.data.toString("utf8").split("\r\n")) {
+      const colon = line.indexOf(":");
+      if (colon > 0) out[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+    }
   }
   return out;
 }

@@ -1,9 +1,10 @@
 /**
- * Routing cases shared by every way the matcher runs: compile-then-match in memory, the
- * serialized table round trip, and (in the worker suite) through workerd with real
- * origins. From the Gateway API conformance vectors (spec digest, Appendix A) and the
- * project's shipped examples.
+ * Routing cases shared by every way the matcher runs (test/cases/*.test.ts, one adapter
+ * each, all through run-routing-cases.ts), so a case written once is checked everywhere.
+ * From the Gateway API conformance vectors (spec digest, Appendix A) and the project's
+ * shipped examples.
  */
+import { shippedRouteFiles } from "../fixtures/manifests.ts";
 
 export interface RoutingCase {
   name: string;
@@ -14,9 +15,17 @@ export interface RoutingCase {
   expect: string;
 }
 
+export interface ManifestFile {
+  file: string;
+  text: string;
+}
+
 export interface RoutingSuite {
   name: string;
-  manifests: string;
+  /** One entry per input file, as the CLI would read them. */
+  files: ManifestFile[];
+  /** Every Service a case may reach, so an adapter with real origins knows which to start. */
+  backends: string[];
   cases: RoutingCase[];
 }
 
@@ -46,8 +55,9 @@ spec:
 `;
 
 const backend = (v: string) => `{name: grpc-infra-backend-${v}, port: 8080}`;
+const infraBackends = ["grpc-infra-backend-v1", "grpc-infra-backend-v2", "grpc-infra-backend-v3"];
 
-export const suites: RoutingSuite[] = [
+const conformance: { name: string; manifests: string; cases: RoutingCase[] }[] = [
   {
     name: "GRPCExactMethodMatching",
     manifests: `${infra}
@@ -177,8 +187,16 @@ spec:
   },
 ];
 
+/** Each conformance suite is one YAML file named after it, on the three infra backends. */
+export const conformanceSuites: RoutingSuite[] = conformance.map(({ name, manifests, cases }) => ({
+  name,
+  files: [{ file: `${name}.yaml`, text: manifests }],
+  backends: infraBackends,
+  cases,
+}));
+
 /** The shipped `routes/` examples, as a newcomer would call them. */
-export const shippedCases: RoutingCase[] = [
+const shippedCases: RoutingCase[] = [
   { name: "foo Login", host: "foo.example.com", path: "/com.example.User/Login", expect: "foo-svc" },
   { name: "foo other method", host: "foo.example.com", path: "/com.example.User/Logout", expect: "UNIMPLEMENTED" },
   {
@@ -206,6 +224,15 @@ export const shippedCases: RoutingCase[] = [
   { name: "unknown host", host: "nope.example.org", path: "/com.example.User/Login", expect: "UNIMPLEMENTED" },
   { name: "not a gRPC path", host: "foo.example.com", path: "/index.html", expect: "UNIMPLEMENTED" },
 ];
+
+export const shippedSuite: RoutingSuite = {
+  name: "shipped routes/",
+  files: shippedRouteFiles(),
+  backends: ["foo-svc", "bar-svc", "bar-svc-canary", "smiley", "smiley2"],
+  cases: shippedCases,
+};
+
+export const routingSuites: RoutingSuite[] = [...conformanceSuites, shippedSuite];
 
 /** GRPCRouteWeight: 70/30 with a weight-0 third backend; 500 samples, ±5%, none on v3. */
 export const weightManifests = `${infra}

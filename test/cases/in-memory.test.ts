@@ -1,0 +1,4 @@
+import { runRoutingCases } from "./run-routing-cases.ts";
+import { tableAdapter } from "./table.ts";
+
+runRoutingCases(tableAdapter("in memory", (t) => t));
