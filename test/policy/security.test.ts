@@ -257,7 +257,9 @@ describe("the challenge and the error on the wire", () => {
     const denied = await echo("jwt", { origin }, "application/grpc-web+proto", new Uint8Array(5));
     expect(denied.headers.get("grpc-status")).toBe("16");
     expect(denied.headers.get("access-control-allow-origin")).toBe(origin);
-    expect(denied.headers.get("access-control-expose-headers")?.split(", ")).toEqual(expect.arrayContaining(["www-authenticate", "grpc-status"]));
+    expect(denied.headers.get("access-control-expose-headers")?.split(", ")).toEqual(
+      expect.arrayContaining(["www-authenticate", "grpc-status"]),
+    );
   });
 
   test("a Connect stream is refused with an end-stream error carrying the code", async () => {
