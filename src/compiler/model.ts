@@ -178,6 +178,7 @@ export type Resource =
   | ServiceDoc
   | NamespaceDoc
   | SecurityPolicyDoc
+  | BackendTrafficPolicyDoc
   | SecretDoc
   | ConfigMapDoc;
 
@@ -301,3 +302,64 @@ export type SecretDoc = Doc<"Secret", { type?: string }>;
 
 /** A ConfigMap holds a local JWKS (`localJWKS.valueRef`). */
 export type ConfigMapDoc = Doc<"ConfigMap", { data: Readonly<Record<string, string>> }>;
+
+/** A header or query parameter selector of a rate-limit rule. */
+export interface RateLimitValueMatch {
+  name: string;
+  type: "Exact" | "RegularExpression" | "Distinct";
+  /** Absent for Distinct. */
+  value?: string;
+  invert: boolean;
+}
+
+/** One `clientSelectors[]` entry: every condition given must hold. */
+export interface RateLimitSelector {
+  headers: RateLimitValueMatch[];
+  methods: { value: string; invert: boolean }[];
+  path?: { type: "Exact" | "PathPrefix" | "RegularExpression"; value: string; invert: boolean };
+  sourceCIDR?: { type: "Exact" | "Distinct"; value: string; invert: boolean };
+  queryParams: RateLimitValueMatch[];
+}
+
+export type RateLimitUnit = "Second" | "Minute" | "Hour" | "Day" | "Week" | "Month" | "Year";
+
+export interface RateLimitRuleSpec {
+  clientSelectors: RateLimitSelector[];
+  limit: { requests: number; unit: RateLimitUnit };
+  /** Global only: one counter across every target instead of one per route rule. */
+  shared: boolean;
+  /** Count and log, never limit. */
+  shadowMode: boolean;
+  xRateLimitHeaders?: "Off" | "DraftVersion03";
+}
+
+export interface RateLimitSpec {
+  local?: { rules: RateLimitRuleSpec[] };
+  global?: { rules: RateLimitRuleSpec[] };
+}
+
+/** `retry`, with Envoy Gateway's defaults filled in when the block is present. */
+export interface RetrySpec {
+  numRetries: number;
+  triggers: string[];
+  httpStatusCodes: number[];
+  perRetryTimeoutMs?: number;
+  backOff?: { baseIntervalMs: number; maxIntervalMs: number };
+}
+
+export interface TimeoutSpec {
+  /** `0s` is kept as 0: no timeout. */
+  requestTimeoutMs?: number;
+  maxStreamDurationMs?: number;
+  streamIdleTimeoutMs?: number;
+}
+
+export interface BackendTrafficPolicySpec {
+  targetRefs: PolicyTargetRef[];
+  deprecatedTargetRef: boolean;
+  rateLimit?: RateLimitSpec;
+  retry?: RetrySpec;
+  timeout?: TimeoutSpec;
+}
+
+export type BackendTrafficPolicyDoc = Doc<"BackendTrafficPolicy", BackendTrafficPolicySpec>;

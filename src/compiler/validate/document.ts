@@ -3,6 +3,7 @@ import type { Resource } from "../model.ts";
 import { ENVOY_GATEWAY_GROUP, GATEWAY_GROUP } from "./schema-patterns.ts";
 import { readConfigMapSpec, readSecretSpec } from "./secret.ts";
 import { readSecurityPolicySpec } from "./security-policy.ts";
+import { readBackendTrafficPolicySpec } from "./backend-traffic-policy.ts";
 import { Checker } from "./context.ts";
 import { readServiceSpec } from "./core.ts";
 import { readGatewaySpec } from "./gateway.ts";
@@ -52,6 +53,13 @@ const KINDS: Readonly<Record<Kind, KindRule>> = {
   Service: { group: "", versions: { v1: undefined }, names: "dns1035", clusterScoped: false, strict: false },
   Namespace: { group: "", versions: { v1: undefined }, names: "label", clusterScoped: true, strict: false },
   SecurityPolicy: { group: ENVOY_GATEWAY_GROUP, versions: { v1alpha1: undefined }, names: "subdomain", clusterScoped: false, strict: true },
+  BackendTrafficPolicy: {
+    group: ENVOY_GATEWAY_GROUP,
+    versions: { v1alpha1: undefined },
+    names: "subdomain",
+    clusterScoped: false,
+    strict: true,
+  },
   Secret: { group: "", versions: { v1: undefined }, names: "subdomain", clusterScoped: false, strict: false },
   ConfigMap: { group: "", versions: { v1: undefined }, names: "subdomain", clusterScoped: false, strict: false },
 };
@@ -79,6 +87,8 @@ function specOf(ck: Checker, kind: Kind, raw: Obj, namespace: string): Resource[
       return {};
     case "SecurityPolicy":
       return readSecurityPolicySpec(ck, raw, namespace);
+    case "BackendTrafficPolicy":
+      return readBackendTrafficPolicySpec(ck, raw, namespace);
     case "Secret":
       return readSecretSpec(ck, raw);
     case "ConfigMap":
