@@ -1,4 +1,4 @@
-import type { Backend, Filters, Mirror, RouteTable } from "../table/types.ts";
+import type { Backend, Filters, Mirror, RouteTable, Rule } from "../table/types.ts";
 import { buildListenerScopes, fillScope, seedsFor, type CandidateInfo, type Seed } from "./rank/scopes.ts";
 import { byCodeUnit, formatPath, sortDiagnostics, type Diagnostic } from "./diagnostics.ts";
 import { indexResources, key, type ResourceIndex } from "./resolve/index-resources.ts";
@@ -11,7 +11,11 @@ import { headerOps, isEmptyFilters, TableBuilder } from "./emit/table-builder.ts
 import { findServiceCycles, meshAliases } from "./resolve/mesh.ts";
 import { attachPolicies, type PolicyStatus } from "./resolve/policy-attachment.ts";
 import { securityRow, type SecretUse } from "./emit/security-row.ts";
-import type { SecurityPolicyDoc } from "./model.ts";
+import type { BackendTrafficPolicyDoc, SecurityPolicyDoc } from "./model.ts";
+import { limitsRow } from "./emit/limits-row.ts";
+import { trafficRule } from "./resolve/traffic-policy.ts";
+import { POLICY_ANNOTATION } from "./resolve/route-policy.ts";
+import type { TableBindings } from "../table/types.ts";
 
 export interface CompileResult {
   table: RouteTable;
@@ -57,6 +61,21 @@ export function compile(resources: readonly Resource[]): CompileResult {
   findServiceCycles(mesh, chained, diagnostics);
 
   const security = attachPolicies(index.securityPolicies, work, index, diagnostics);
+  const traffic = attachPolicies(index.trafficPolicies, work, index, diagnostics);
+  const bindings: TableBindings = {};
+  const limitIds = new Map<BackendTrafficPolicyDoc, number | undefined>();
+  const limitsId = (p: BackendTrafficPolicyDoc): number | undefined => {
+    if (!limitIds.has(p)) {
+      const row = limitsRow(p, b, bindings);
+      if (row === undefined) limitIds.set(p, undefined);
+      else {
+        b.table.limits ??= [];
+        limitIds.set(p, b.table.limits.push(row) - 1);
+      }
+    }
+    return limitIds.get(p);
+  };
+  const annotated = new Set<RouteWork>();
   const secrets: SecretUse[] = [];
   const securityIds = new Map<SecurityPolicyDoc, number>();
   const securityOf = new Map<number, { policy: string; via: string }>();
@@ -111,14 +130,18 @@ export function compile(resources: readonly Resource[]): CompileResult {
       });
       const filters = filtersOf(b, rule.filters, w.mirrors[ruleIndex]?.[0] ?? []);
       const policy = security.byRule.get(w)?.[ruleIndex];
+      const btp = traffic.byRule.get(w)?.[ruleIndex]?.policy;
+      const timing = retryAndTimeout(w, btp, annotated, diagnostics);
+      const limitId = btp === undefined ? undefined : limitsId(btp);
       const row = {
         route: routeIndex,
         index: ruleIndex,
         backends,
         cumulative,
         filters,
-        ...w.policy,
+        ...timing,
         ...(policy === undefined ? {} : { security: securityId(policy.policy) }),
+        ...(limitId === undefined ? {} : { limits: limitId }),
       };
       const id =
         rule.backendRefs.length === 0
@@ -172,6 +195,7 @@ export function compile(resources: readonly Resource[]): CompileResult {
     b.table.scopes[scopeId]!.fallbackBackend = b.backend(backendRow(b, own, -1, {}));
   }
 
+  if (bindings.rateLimits !== undefined || bindings.globalLimiter !== undefined) b.table.bindings = bindings;
   reportShadowing(b.table, info, diagnostics);
   const statuses = work.map((w) => statusOf(w, chained));
   const resolved = new Map(work.map((w) => [key(w.route.metadata.namespace, w.route.metadata.name), w.rules]));
@@ -181,7 +205,7 @@ export function compile(resources: readonly Resource[]): CompileResult {
     statuses,
     candidates: info,
     resolved,
-    policies: security.statuses,
+    policies: [...security.statuses, ...traffic.statuses],
     secrets,
     securityOf,
   };
@@ -238,4 +262,46 @@ function statusOf(w: RouteWork, chained: (w: RouteWork, ref: ResolvedRef) => boo
       ],
     })),
   };
+}
+
+/**
+ * A rule's retry and timeouts: the route's Linkerd annotations, each replaced by the
+ * BackendTrafficPolicy's `retry` or `timeout` when it sets one (with a warning, once per
+ * route, that the annotations no longer apply).
+ */
+function retryAndTimeout(
+  w: RouteWork,
+  btp: BackendTrafficPolicyDoc | undefined,
+  warned: Set<RouteWork>,
+  diagnostics: Diagnostic[],
+): Pick<Rule, "retry" | "timeoutMs" | "idleTimeoutMs"> {
+  const out: Pick<Rule, "retry" | "timeoutMs" | "idleTimeoutMs"> = {};
+  if (w.policy.retry !== undefined) out.retry = w.policy.retry;
+  if (w.policy.timeoutMs !== undefined) out.timeoutMs = w.policy.timeoutMs;
+  if (btp === undefined) return out;
+  const fromPolicy = trafficRule(btp);
+  const replaced: string[] = [];
+  if (btp.spec.retry !== undefined) {
+    if (out.retry !== undefined) replaced.push(`${POLICY_ANNOTATION.grpcRetry} / ${POLICY_ANNOTATION.retryLimit}`);
+    out.retry = fromPolicy.retry!;
+  }
+  if (btp.spec.timeout !== undefined) {
+    if (out.timeoutMs !== undefined) replaced.push(POLICY_ANNOTATION.requestTimeout);
+    delete out.timeoutMs;
+    if (fromPolicy.timeoutMs !== undefined) out.timeoutMs = fromPolicy.timeoutMs;
+    if (fromPolicy.idleTimeoutMs !== undefined) out.idleTimeoutMs = fromPolicy.idleTimeoutMs;
+  }
+  if (replaced.length > 0 && !warned.has(w)) {
+    warned.add(w);
+    const path = ["metadata", "annotations"];
+    diagnostics.push({
+      severity: "warning",
+      pos: w.route.locate(path),
+      object: w.label,
+      path: formatPath(path),
+      message: `BackendTrafficPolicy ${btp.metadata.namespace}/${btp.metadata.name} applies to this route: its settings replace the ${replaced.join(" and ")} annotations`,
+      fix: "remove the annotations, or the policy's retry / timeout",
+    });
+  }
+  return out;
 }

@@ -29,6 +29,10 @@ export interface RouteTable {
   regexes: string[];
   /** The SecurityPolicies that apply to some rule (`Rule.security`); absent when none does. */
   security?: SecurityRow[];
+  /** The rate limits of BackendTrafficPolicies that apply to some rule (`Rule.limits`). */
+  limits?: LimitsRow[];
+  /** Workers bindings the table needs; absent when it needs none. */
+  bindings?: TableBindings;
 }
 
 /**
@@ -113,6 +117,10 @@ export interface Rule {
   timeoutMs?: number;
   /** Index into `RouteTable.security`: the SecurityPolicy that applies to this rule. */
   security?: number;
+  /** Index into `RouteTable.limits`: the rate limits of the BackendTrafficPolicy that applies. */
+  limits?: number;
+  /** From a BackendTrafficPolicy's `timeout.http.streamIdleTimeout`: overrides `STREAM_IDLE_TIMEOUT_MS`. */
+  idleTimeoutMs?: number;
 }
 
 /** Retries per call when a route says nothing: one more try after a connection that failed. */
@@ -123,6 +131,12 @@ export interface RetryPolicy {
   codes: number[];
   /** Retries per call, 0..10 (default 1). */
   limit: number;
+  /** HTTP statuses of a non-gRPC answer that make the edge send a call again (a BackendTrafficPolicy's HTTP triggers). */
+  httpStatuses?: number[];
+  /** Each attempt's time to the origin's response headers; past it the attempt fails and may be retried. */
+  perTryTimeoutMs?: number;
+  /** Fully jittered exponential backoff between attempts. */
+  backoff?: { baseMs: number; maxMs: number };
 }
 
 export interface HeaderOps {
@@ -263,4 +277,52 @@ export interface AuthorizationRuleRow {
   methods?: string[];
   /** Over the request path (query included): Exact, segment-aware PathPrefix, or a regex by id. */
   path?: { type: "Exact" | "PathPrefix"; value: string; invert: boolean } | { type: "RegularExpression"; regexId: number; invert: boolean };
+}
+
+// ---- BackendTrafficPolicy rate limits (Envoy Gateway), as the edge enforces them ----
+
+/** A header or query parameter condition; `distinct` gives each value its own counter. */
+export type LimitValueMatch =
+  | { name: string; match: "exact"; value: string; invert: boolean }
+  | { name: string; match: "regex"; regexId: number; invert: boolean }
+  | { name: string; match: "distinct" };
+
+/** One `clientSelectors[]` entry: every condition must hold. */
+export interface LimitSelectorRow {
+  headers?: LimitValueMatch[];
+  params?: LimitValueMatch[];
+  methods?: { values: string[]; invert: boolean };
+  path?: { type: "Exact" | "PathPrefix"; value: string; invert: boolean } | { type: "RegularExpression"; regexId: number; invert: boolean };
+  /** `cidr` undefined with `distinct`: one counter per client address. */
+  source?: { cidr: string; distinct: boolean; invert: boolean };
+}
+
+export interface LimitRuleRow {
+  /** All selectors must hold; none: every call of the rule. */
+  selectors: LimitSelectorRow[];
+  requests: number;
+  /** The window: 60000 for Local; for Global a unit from Second to Day. */
+  windowMs: number;
+  /** Counted across every rule the policy targets (Global only). */
+  shared: boolean;
+  shadow: boolean;
+  /** Send `x-ratelimit-*` headers (Global only: the binding cannot tell remaining or reset). */
+  headers: boolean;
+  /** Local: the rate-limiting binding that holds this limit. */
+  binding?: string;
+}
+
+export interface LimitsRow {
+  /** `namespace/name` of the BackendTrafficPolicy; with the rule index, the counter key's prefix. */
+  policy: string;
+  local?: LimitRuleRow[];
+  global?: LimitRuleRow[];
+}
+
+/** What wrangler.toml must declare for this table. */
+export interface TableBindings {
+  /** One `[[ratelimits]]` per distinct Local limit: `simple = { limit, period = 60 }`. */
+  rateLimits?: { name: string; limit: number; period: 60 }[];
+  /** The Durable Object namespace Global limits count in. */
+  globalLimiter?: { binding: string; className: string };
 }

@@ -7,6 +7,7 @@ import type {
   Resource,
   SecretDoc,
   SecurityPolicyDoc,
+  BackendTrafficPolicyDoc,
   ServiceDoc,
 } from "../model.ts";
 
@@ -19,6 +20,7 @@ export interface ResourceIndex {
   grants: ReferenceGrantDoc[];
   /** In input order; attachment sorts them by age. */
   securityPolicies: SecurityPolicyDoc[];
+  trafficPolicies: BackendTrafficPolicyDoc[];
   secrets: Map<string, SecretDoc>;
   configMaps: Map<string, ConfigMapDoc>;
 }
@@ -39,6 +41,7 @@ export function indexResources(resources: readonly Resource[]): ResourceIndex {
     namespaces: new Map(),
     grants: [],
     securityPolicies: [],
+    trafficPolicies: [],
     secrets: new Map(),
     configMaps: new Map(),
   };
@@ -63,6 +66,10 @@ export function indexResources(resources: readonly Resource[]): ResourceIndex {
       case "SecurityPolicy":
         index.securityPolicies = index.securityPolicies.filter((p) => key(p.metadata.namespace, p.metadata.name) !== k);
         index.securityPolicies.push(r);
+        break;
+      case "BackendTrafficPolicy":
+        index.trafficPolicies = index.trafficPolicies.filter((p) => key(p.metadata.namespace, p.metadata.name) !== k);
+        index.trafficPolicies.push(r);
         break;
       case "Secret":
         index.secrets.set(k, r);

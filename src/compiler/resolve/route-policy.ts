@@ -1,6 +1,6 @@
 import { formatPath, type Diagnostic } from "../diagnostics.ts";
 import type { GRPCRouteDoc } from "../model.ts";
-import { DEFAULT_RETRY_LIMIT } from "../../table/types.ts";
+import { DEFAULT_RETRY_LIMIT, type RetryPolicy } from "../../table/types.ts";
 
 /** Linkerd's retry and timeout annotations on a GRPCRoute (https://linkerd.io/2-edge/reference/retries/, https://linkerd.io/2-edge/reference/timeouts/), as the edge honours them. */
 export const POLICY_ANNOTATION = {
@@ -20,7 +20,7 @@ const unsupported: Record<string, string> = {
 export const MAX_RETRY_LIMIT = 10;
 
 /** gRPC status names as Linkerd and the Gateway API write them (kebab-case), with their codes. */
-const codes: Record<string, number> = {
+export const GRPC_CODE_BY_NAME: Readonly<Record<string, number>> = {
   cancelled: 1,
   unknown: 2,
   "invalid-argument": 3,
@@ -40,7 +40,7 @@ const codes: Record<string, number> = {
 };
 
 export interface RoutePolicy {
-  retry?: { codes: number[]; limit: number };
+  retry?: RetryPolicy;
   timeoutMs?: number;
 }
 
@@ -103,14 +103,14 @@ export function routePolicy(route: GRPCRouteDoc, label: string, diagnostics: Dia
         .replace(/_/g, "-")
         .replace(/^canceled$/, "cancelled");
       if (name === "") continue;
-      const code = codes[name];
+      const code = GRPC_CODE_BY_NAME[name];
       if (code === undefined) {
         report(
           POLICY_ANNOTATION.grpcRetry,
           "error",
           `unknown gRPC status "${raw.trim()}" in ${POLICY_ANNOTATION.grpcRetry}`,
-          `use names such as ${Object.keys(codes)
-            .filter((c) => [1, 4, 8, 13, 14].includes(codes[c]!))
+          `use names such as ${Object.keys(GRPC_CODE_BY_NAME)
+            .filter((c) => [1, 4, 8, 13, 14].includes(GRPC_CODE_BY_NAME[c]!))
             .join(", ")}`,
         );
       } else if (!found.includes(code)) found.push(code);

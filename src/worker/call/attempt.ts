@@ -13,7 +13,8 @@ import { callOrigin, familyOf } from "./upstream.ts";
 /** How one attempt ended: an answer, or an error (`unsent`: nothing of the request left the edge). */
 export type Outcome =
   | { kind: "response"; res: Response; target: OriginProtocol; translate: boolean; watch?: IdleWatch | undefined }
-  | { kind: "error"; error: ConnectError; unsent: boolean };
+  /** `retryable`: the attempt ran out of its per-try timeout, so another may go even though this one was sent. */
+  | { kind: "error"; error: ConnectError; unsent: boolean; retryable?: boolean };
 
 /** One request to one origin; the response's body is watched for STREAM_IDLE_TIMEOUT_MS. */
 export async function attempt(
@@ -55,11 +56,14 @@ export async function attempt(
   const abortOnDeadline = (): void => controller.abort(deadlineError());
   if (timer.signal?.aborted) abortOnDeadline();
   timer.signal?.addEventListener("abort", abortOnDeadline, { once: true });
+  // A BackendTrafficPolicy's perRetry.timeout bounds each attempt's wait for headers.
+  const perTry = call.rule?.retry?.perTryTimeoutMs;
+  const headersMs = perTry === undefined ? limits.originHeadersTimeoutMs : Math.min(perTry, limits.originHeadersTimeoutMs);
   let headersTimedOut = false;
   const headersTimer = setTimeout(() => {
     headersTimedOut = true;
-    controller.abort(headersTimeoutError(limits.originHeadersTimeoutMs));
-  }, limits.originHeadersTimeoutMs);
+    controller.abort(headersTimeoutError(headersMs));
+  }, headersMs);
   let res: Response;
   try {
     res = await callOrigin(origin, call.env, pathAndQuery, url, { method, headers, body, redirect: "manual", signal: controller.signal });
@@ -67,7 +71,7 @@ export async function attempt(
     if (timer.expired()) return { kind: "error", error: deadlineError(), unsent: false };
     const fromBody = bodyError();
     if (fromBody !== undefined) return { kind: "error", error: fromBody, unsent: false };
-    if (headersTimedOut) return { kind: "error", error: headersTimeoutError(limits.originHeadersTimeoutMs), unsent: false };
+    if (headersTimedOut) return { kind: "error", error: headersTimeoutError(headersMs), unsent: false, retryable: perTry !== undefined };
     // workerd reads one chunk of the body ahead while it connects; a connection that
     // failed before fetch() read again (refused) sent nothing, one reset later may have.
     const unsent = sent.taken() <= 1;
@@ -90,7 +94,7 @@ export async function attempt(
   // against a timer; only translated bodies get a watching stream of their own.
   let watch: IdleWatch | undefined;
   if (res.body !== null) {
-    const ms = limits.streamIdleTimeoutMs;
+    const ms = call.rule?.idleTimeoutMs ?? limits.streamIdleTimeoutMs;
     const idle = (e: ConnectError): void => {
       onIdle(e);
       controller.abort(e);

@@ -64,6 +64,14 @@ export async function forward(call: ForwardCall): Promise<Response> {
   const retryNext = async (): Promise<boolean> => {
     if (!retryable || retriesLeft <= 0 || timer.expired()) return false;
     if (replay !== null && !(await replay.complete())) return false;
+    if (policy.backoff !== undefined) {
+      // Fully jittered exponential backoff (Envoy's), never past the deadline.
+      const n = policy.limit - retriesLeft;
+      const cap = Math.min(policy.backoff.maxMs, policy.backoff.baseMs * 2 ** n);
+      const wait = Math.min(call.random() * cap, timer.remaining() ?? Number.POSITIVE_INFINITY);
+      await new Promise((r) => setTimeout(r, wait));
+      if (timer.expired()) return false;
+    }
     retriesLeft--;
     const other = redraw(call.table, decision, call.config.origins, call.random);
     if (other !== undefined) ({ decision, origin } = other);
@@ -81,14 +89,18 @@ export async function forward(call: ForwardCall): Promise<Response> {
     for (let first = true; ; first = false) {
       const outcome = await attempt(call, decision, origin, replay, first, bodyError, (e) => (idleError = e));
       if (outcome.kind === "error") {
-        if (outcome.unsent && (await retryNext())) continue;
+        if ((outcome.unsent || outcome.retryable === true) && (await retryNext())) continue;
         throw outcome.error;
       }
       let res = outcome.res;
-      if (policy.codes.size > 0 && retryable && retriesLeft > 0) {
+      if ((policy.codes.size > 0 || policy.httpStatuses !== undefined) && retryable && retriesLeft > 0) {
         const peeked = await peekStatus(res, outcome.target);
         res = peeked.res;
-        if (peeked.code !== undefined && policy.codes.has(peeked.code) && (await retryNext())) {
+        const again =
+          peeked.httpStatus !== undefined && policy.httpStatuses !== undefined
+            ? policy.httpStatuses.has(peeked.httpStatus)
+            : peeked.code !== undefined && policy.codes.has(peeked.code);
+        if (again && (await retryNext())) {
           outcome.watch?.stop();
           res.body?.cancel().catch(() => undefined);
           continue;

@@ -20,6 +20,13 @@ export type ForwardDecision = Extract<Decision, { kind: "forward" }>;
 export interface RetryBudget {
   limit: number;
   codes: ReadonlySet<Code>;
+  /**
+   * HTTP statuses of a non-gRPC answer to retry (a BackendTrafficPolicy's HTTP triggers).
+   * With them, `codes` count only a real `grpc-status`, never one the edge derived from an
+   * HTTP status, as Envoy's gRPC triggers do.
+   */
+  httpStatuses?: ReadonlySet<number>;
+  backoff?: { baseMs: number; maxMs: number };
 }
 
 /** The table rule that drew the decision's backend (after any Service hops). */
@@ -28,7 +35,11 @@ export function ruleOf(table: RouteTable, decision: ForwardDecision): Rule | und
 }
 
 export function retryPolicy(rule: Rule | undefined): RetryBudget {
-  return { limit: rule?.retry?.limit ?? DEFAULT_RETRY_LIMIT, codes: new Set((rule?.retry?.codes ?? []) as Code[]) };
+  const r = rule?.retry;
+  const out: RetryBudget = { limit: r?.limit ?? DEFAULT_RETRY_LIMIT, codes: new Set((r?.codes ?? []) as Code[]) };
+  if (r?.httpStatuses !== undefined) out.httpStatuses = new Set(r.httpStatuses);
+  if (r?.backoff !== undefined) out.backoff = r.backoff;
+  return out;
 }
 
 const same = (a: { name: string; namespace: string; port: number }, b: { name: string; namespace: string; port: number }): boolean =>
