@@ -3,6 +3,7 @@
  * and demo/web/app.ts, bundled for the browser with esbuild once at start. The page is
  * opened as `http://localhost:PORT`, a different origin from the worker's
  * `http://127.0.0.1:PORT`, so every call is cross-origin and the browser preflights it.
+ * `GET /token` hands the page a signed token for the secure call.
  */
 import { build } from "esbuild";
 import { readFile } from "node:fs/promises";
@@ -36,8 +37,8 @@ async function bundleApp(): Promise<string> {
   return out.outputFiles[0]!.text;
 }
 
-/** Start the page server; `port` 0 picks a free one. */
-export async function startPage(port = 0): Promise<RunningPage> {
+/** Start the page server; `port` 0 picks a free one. `issueToken` backs `GET /token`. */
+export async function startPage(port = 0, issueToken?: () => Promise<string>): Promise<RunningPage> {
   const [app, html] = await Promise.all([bundleApp(), readFile(join(web, "index.html"), "utf8")]);
   let workerUrl = "";
   const server = createServer((req, res) => {
@@ -50,6 +51,18 @@ export async function startPage(port = 0): Promise<RunningPage> {
     } else if (path === "/app.js") {
       res.writeHead(200, { "content-type": "text/javascript; charset=utf-8", "cache-control": "no-store" });
       res.end(app);
+    } else if (path === "/token" && issueToken !== undefined) {
+      // Stands in for a real login: anyone who can load the page gets a token, no questions asked.
+      issueToken().then(
+        (token) => {
+          res.writeHead(200, { "content-type": "application/json", "cache-control": "no-store" });
+          res.end(JSON.stringify({ token }));
+        },
+        (e: unknown) => {
+          res.writeHead(500, { "content-type": "text/plain" });
+          res.end(`cannot issue a token: ${String(e)}\n`);
+        },
+      );
     } else {
       res.writeHead(404, { "content-type": "text/plain" });
       res.end("not found\n");

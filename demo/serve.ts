@@ -26,6 +26,7 @@ export async function main(argv: string[]): Promise<number> {
   process.stdout.write(
     `worker   ${demo.workerUrl} (ALLOWED_ORIGINS=${demo.page.origin})\n` +
       `origins  ${demo.stable.name} ${demo.stable.url}, ${demo.canary.name} ${demo.canary.url}\n` +
+      `issuer   ${demo.issuer.url} (JWKS ${demo.issuer.jwksUri}, tokens from ${demo.page.origin}/token)\n` +
       `open     ${demo.pageUrl}\n`,
   );
   await new Promise<void>((resolve) => {

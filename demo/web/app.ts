@@ -2,19 +2,25 @@
  * The demo page: DemoService through the edge worker from a browser, once per transport
  * (gRPC-web and Connect). Each panel shows a unary call and which backend answered, a
  * server stream rendered message by message as it arrives, an error the edge answers
- * itself (Fail is not routed: UNIMPLEMENTED), and the `env: canary` header steering a
- * call to the canary backend. Output elements carry `data-state` for the browser test.
+ * itself (Fail is not routed: UNIMPLEMENTED), the `env: canary` header steering a
+ * call to the canary backend, and a call the edge's SecurityPolicy guards: refused
+ * (UNAUTHENTICATED) without a token, answered with one. Output elements carry
+ * `data-state` for the browser test.
  */
 import { Code, ConnectError, createClient, type Client, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
 import { DemoService } from "../gen/grpcroute/demo/v1/demo_pb.ts";
 
 type Demo = Client<typeof DemoService>;
-type Case = "unary" | "stream" | "error" | "canary";
+type Case = "unary" | "stream" | "error" | "canary" | "secure-anonymous" | "secure-token";
 
 /** Stream length and gap: slow enough that arrival one by one is visible. */
 const streamCount = 5;
 const streamDelayMs = 400;
+
+/** Selects the GRPCRoute rule that the demo's SecurityPolicy protects with a JWT. */
+const secureHeaders = { "x-demo": "secure" };
+const secureMessage = "hello secure";
 
 const workerUrl = document.querySelector<HTMLMetaElement>('meta[name="worker-url"]')?.content ?? "";
 
@@ -43,6 +49,14 @@ function describeError(e: unknown): { code: number; text: string } {
   const err = ConnectError.from(e);
   const name = (Code[err.code] ?? "unknown").replace(/[A-Z]/g, (c, i: number) => (i === 0 ? c : `_${c}`)).toLowerCase();
   return { code: err.code, text: `code ${err.code} (${name}): ${err.rawMessage}` };
+}
+
+/** A fresh token from the page server; a real page would get it from its login. */
+async function fetchToken(): Promise<string> {
+  const res = await fetch("/token", { cache: "no-store" });
+  if (!res.ok) throw new Error(`GET /token: HTTP ${res.status}`);
+  const { token } = (await res.json()) as { token: string };
+  return token;
 }
 
 function setOutput(out: HTMLElement, state: "pending" | "ok" | "error", text: string): void {
@@ -89,6 +103,23 @@ const runners: Record<Case, (client: Demo, out: HTMLOutputElement, list: HTMLOLi
     out.dataset.backend = res.backend;
     setOutput(out, "ok", `answer "${res.message}" from backend ${res.backend} (header env: canary)`);
   },
+  async "secure-anonymous"(client, out) {
+    try {
+      await client.echo({ message: secureMessage }, { headers: secureHeaders });
+      setOutput(out, "ok", "unexpected success");
+    } catch (e) {
+      const { code, text } = describeError(e);
+      out.dataset.code = String(code);
+      // Being refused is what this case shows.
+      setOutput(out, "ok", text);
+    }
+  },
+  async "secure-token"(client, out) {
+    const token = await fetchToken();
+    const res = await client.echo({ message: secureMessage }, { headers: { ...secureHeaders, authorization: `Bearer ${token}` } });
+    out.dataset.backend = res.backend;
+    setOutput(out, "ok", `answer "${res.message}" from backend ${res.backend} (with a token)`);
+  },
 };
 
 const titles: Record<Case, string> = {
@@ -96,6 +127,8 @@ const titles: Record<Case, string> = {
   stream: `Server stream: Count ${streamCount} × ${streamDelayMs} ms`,
   error: "Error: Fail is not routed",
   canary: "Canary: Echo with env: canary",
+  "secure-anonymous": "Secure: Echo with x-demo: secure, no token",
+  "secure-token": "Secure: the same call with a token from /token",
 };
 
 /** All buttons of the page, for "Run everything". */

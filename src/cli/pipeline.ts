@@ -10,8 +10,11 @@ export interface PipelineResult extends CompileResult {
   warnings: number;
 }
 
-/** Files in, checked table out: what `check`, `compile`, `explain` and `dev` all start with. */
-export async function compilePaths(paths: readonly string[]): Promise<PipelineResult> {
+/**
+ * Files in, checked table out: what `check`, `compile`, `explain` and `dev` all start with.
+ * `extra` are manifests made at run time (the demo's policy names a port picked at start).
+ */
+export async function compilePaths(paths: readonly string[], extra: readonly Input[] = []): Promise<PipelineResult> {
   let inputs: Input[];
   try {
     inputs = await readInputs(paths);
@@ -19,7 +22,7 @@ export async function compilePaths(paths: readonly string[]): Promise<PipelineRe
     // A path that does not exist is a mistake in the command line, not in the routes.
     throw new UsageError(e instanceof Error ? e.message : String(e));
   }
-  const loaded = loadSources(inputs);
+  const loaded = loadSources([...inputs, ...extra]);
   const result = compile(loaded.resources);
   const all = sortDiagnostics([...loaded.diagnostics, ...result.diagnostics]);
   const errors = all.filter((d) => d.severity === "error").length;

@@ -2,15 +2,16 @@
  * The browser demo end to end: the stack `npm run demo` starts (demo/stack.ts), the page
  * opened in Chromium from http://localhost:PORT, DemoService called through the worker at
  * http://127.0.0.1:PORT with connect-web's gRPC-web and Connect transports. Asserts what
- * the page shows, that streams render message by message, and that the browser really
- * preflighted (seen through the DevTools protocol, which reports preflights; Playwright's
- * own request events do not).
+ * the page shows, that streams render message by message, that the SecurityPolicy refuses
+ * a call without a token and lets it through with the issuer's token, and that the browser
+ * really preflighted (seen through the DevTools protocol, which reports preflights;
+ * Playwright's own request events do not).
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, CDPSession, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { canaryBackend, stableBackend, startDemo, type RunningDemo } from "../../demo/stack.ts";
+import { canaryBackend, secureHeader, stableBackend, startDemo, type RunningDemo } from "../../demo/stack.ts";
 import { launchChromium } from "./chromium.ts";
 
 const root = join(import.meta.dirname, "../..");
@@ -26,6 +27,15 @@ interface Preflight {
   requestHeaders: string;
   status?: number;
   allowOrigin?: string;
+  allowHeaders?: string;
+}
+
+/** A call's answer as the browser got it, before CORS decides what the page may read. */
+interface Answer {
+  url: string;
+  requestHeaders: Record<string, unknown>;
+  status: number;
+  responseHeaders: Record<string, unknown>;
 }
 
 function header(headers: Record<string, unknown>, name: string): string {
@@ -33,35 +43,42 @@ function header(headers: Record<string, unknown>, name: string): string {
   return "";
 }
 
-/** Record every CORS preflight the page's network stack sends, with its answer. */
-async function recordPreflights(page: Page): Promise<() => Preflight[]> {
+/** Record every CORS preflight the page's network stack sends, with its answer, and every POST's answer. */
+async function recordNetwork(page: Page): Promise<{ preflights: () => Preflight[]; answers: () => Answer[] }> {
   const seen = new Map<string, Preflight>();
+  const posts = new Map<string, { url: string; requestHeaders: Record<string, unknown> }>();
+  const answered: Answer[] = [];
   const cdp: CDPSession = await page.context().newCDPSession(page);
   await cdp.send("Network.enable");
   cdp.on("Network.requestWillBeSent", (e) => {
-    if (e.request.method !== "OPTIONS") return;
     const h = e.request.headers;
+    if (e.request.method === "POST") posts.set(e.requestId, { url: e.request.url, requestHeaders: h });
+    if (e.request.method !== "OPTIONS") return;
     seen.set(e.requestId, { url: e.request.url, origin: header(h, "origin"), requestHeaders: header(h, "access-control-request-headers") });
   });
   cdp.on("Network.responseReceived", (e) => {
+    const post = posts.get(e.requestId);
+    if (post !== undefined) answered.push({ ...post, status: e.response.status, responseHeaders: e.response.headers });
     const p = seen.get(e.requestId);
     if (p === undefined) return;
     p.status = e.response.status;
     p.allowOrigin = header(e.response.headers, "access-control-allow-origin");
+    p.allowHeaders = header(e.response.headers, "access-control-allow-headers");
   });
-  return () => [...seen.values()];
+  return { preflights: () => [...seen.values()], answers: () => [...answered] };
 }
 
 let demo: RunningDemo;
 let browser: Browser;
 let page: Page;
 let preflights: () => Preflight[];
+let answers: () => Answer[];
 
 beforeAll(async () => {
   browser = await launchChromium();
   demo = await startDemo();
   page = await browser.newPage();
-  preflights = await recordPreflights(page);
+  ({ preflights, answers } = await recordNetwork(page));
   await page.goto(demo.pageUrl);
   await page.waitForSelector("body[data-ready=true]");
 });
@@ -143,6 +160,39 @@ describe.each([
     expect(await page.getAttribute(`#${transport}-canary`, "data-backend")).toBe(canaryBackend);
     expect(demo.canary.calls.at(-1)?.headers.env).toBe("canary");
   });
+
+  it("secure, no token: the SecurityPolicy refuses with UNAUTHENTICATED (16) before any origin", async () => {
+    const before = answers().length;
+    const seenBefore = demo.stable.calls.length + demo.canary.calls.length;
+    const r = await run(`${transport}-secure-anonymous`);
+    expect(r).toEqual({ state: "ok", text: "code 16 (unauthenticated): Jwt is missing" });
+    expect(await page.getAttribute(`#${transport}-secure-anonymous`, "data-code")).toBe("16");
+    expect(demo.stable.calls.length + demo.canary.calls.length).toBe(seenBefore);
+    // The refusal carries its challenge and the CORS headers that let the page read the status.
+    const refusal = answers()
+      .slice(before)
+      .find((a) => a.url === `${demo.workerUrl}${service}/Echo`);
+    expect(header(refusal!.requestHeaders, "authorization")).toBe("");
+    expect(header(refusal!.responseHeaders, "access-control-allow-origin")).toBe(demo.page.origin);
+    expect(header(refusal!.responseHeaders, "www-authenticate")).toMatch(/^Bearer realm=/);
+    const exposed = header(refusal!.responseHeaders, "access-control-expose-headers")
+      .split(",")
+      .map((h) => h.trim().toLowerCase());
+    expect(exposed).toContain("www-authenticate");
+    if (transport === "grpc-web") expect(exposed).toEqual(expect.arrayContaining(["grpc-status", "grpc-message"]));
+  });
+
+  it("secure, with a token from the page server: the same call is answered", async () => {
+    const before = demo.stable.calls.length;
+    const r = await run(`${transport}-secure-token`);
+    expect(r).toEqual({ state: "ok", text: `answer "hello secure" from backend ${stableBackend} (with a token)` });
+    expect(await page.getAttribute(`#${transport}-secure-token`, "data-backend")).toBe(stableBackend);
+    const call = demo.stable.calls.slice(before).find((c) => c.procedure === `${service}/Echo`);
+    expect(call?.headers[secureHeader.name]).toBe(secureHeader.value);
+    expect(call?.headers.authorization).toMatch(/^Bearer [\w-]+\.[\w-]+\.[\w-]+$/);
+    // The edge checked the signature against the issuer's published keys.
+    expect(demo.issuer.jwksRequests()).toBeGreaterThan(0);
+  });
 });
 
 it("the browser preflighted the cross-origin calls and the worker allowed the page's origin", () => {
@@ -157,6 +207,20 @@ it("the browser preflighted the cross-origin calls and the worker allowed the pa
   // gRPC-web's marker header and the canary header each had to be allowed by a preflight.
   expect(asked.some((h) => h.includes("x-grpc-web"))).toBe(true);
   expect(asked.some((h) => h.includes("env"))).toBe(true);
+  // So had the secure call's selector. Its answer already allowed the token too, so Chromium's
+  // preflight cache covers the call with a token: no second preflight asks for authorization.
+  const secure = forWorker.filter((p) =>
+    p.requestHeaders
+      .toLowerCase()
+      .split(",")
+      .map((h) => h.trim())
+      .includes(secureHeader.name),
+  );
+  expect(secure.length).toBeGreaterThan(0);
+  for (const p of secure) {
+    const allowed = p.allowHeaders!.split(",").map((h) => h.trim().toLowerCase());
+    expect(allowed).toEqual(expect.arrayContaining([secureHeader.name, "authorization"]));
+  }
   // Preflights are answered at the edge: no origin saw an OPTIONS request.
   expect([...demo.stable.calls, ...demo.canary.calls].some((c) => c.method === "OPTIONS")).toBe(false);
 });

@@ -12,7 +12,7 @@ import { edgeGateway, originService } from "../fixtures/manifests.ts";
 import { startOrigin, type RunningOrigin } from "../harness/origins.ts";
 import { startWorker, type RunningWorker } from "../harness/worker.ts";
 import { demoClient, via } from "../worker/setup.ts";
-import { startTokenIssuer, type TokenIssuer } from "./token-issuer.ts";
+import { startTokenIssuer, type TokenIssuer } from "../../demo/token-issuer.ts";
 
 /** One rule per issuer, `x-route: <name>`, each with its own JWKS and cache durations. */
 function manifests(origin: string, issuers: Record<string, { issuer: TokenIssuer; cache: string; refetch: string }>): string {

@@ -13,7 +13,8 @@ import { edgeGateway, originService } from "../fixtures/manifests.ts";
 import { startOrigin, type RunningOrigin } from "../harness/origins.ts";
 import { startWorker, type RunningWorker } from "../harness/worker.ts";
 import { demoClient, via, type ClientKind } from "../worker/setup.ts";
-import { startTokenIssuer, unsignedToken, type TokenIssuer } from "./token-issuer.ts";
+import { startTokenIssuer, type TokenIssuer } from "../../demo/token-issuer.ts";
+import { unsignedToken } from "./unsigned-token.ts";
 
 const audience = "grpc.example.com";
 const apiKey = "key-a-0123456789";

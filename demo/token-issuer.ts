@@ -1,11 +1,12 @@
 /**
  * A real token issuer and JWKS server on 127.0.0.1: RS256 and ES256 key pairs made with
- * WebCrypto (through jose), tokens signed by the test, and `/jwks.json` served over HTTP
- * with a request count, a switch to fail it, and key rotation.
+ * WebCrypto (through jose), tokens signed on request, and `/jwks.json` served over HTTP
+ * with a request count, a switch to fail it, and key rotation. The demo's SecurityPolicy
+ * trusts it; the policy tests (test/policy) use it for every JWT outcome.
  */
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload } from "jose";
 import { createServer } from "node:http";
-import { closer, listen, loopback } from "../../demo/origin.ts";
+import { closer, listen, loopback } from "./origin.ts";
 
 type Alg = "RS256" | "ES256";
 
@@ -83,10 +84,4 @@ export async function startTokenIssuer(): Promise<TokenIssuer> {
     },
     close: closer(server),
   };
-}
-
-/** `header.payload.` with `alg: none`: what an attacker sends hoping for no verification. */
-export function unsignedToken(payload: JWTPayload): string {
-  const b64 = (o: object): string => Buffer.from(JSON.stringify(o)).toString("base64url");
-  return `${b64({ alg: "none", typ: "JWT" })}.${b64(payload)}.`;
 }
