@@ -4,8 +4,10 @@
  * depend on the SecurityPolicy manifest reader: `compilePaths` is wrapped to add it, and
  * `main` runs in this process with its output captured.
  */
-import { Readable } from "node:stream";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Readable } from "node:stream";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { SecurityRow } from "../../src/table/types.ts";
 import type { PipelineResult } from "../../src/cli/pipeline.ts";
@@ -109,6 +111,29 @@ describe("explain names the winning rule's SecurityPolicy", () => {
     expect(j.decision).toEqual({ allow: false, code: "UNAUTHENTICATED", reason: "no JWT" });
     const { policy: _p, decision: _d, ...rest } = j;
     expect(rest).toEqual(plain);
+  });
+
+  it("gives no decision for a call the edge answers while routing, before any policy stage", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gre-explain-"));
+    writeFileSync(
+      join(dir, "foo-route.yaml"),
+      `apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: foo-route}
+spec:
+  parentRefs: [{name: prod}]
+  hostnames: [foo.example.com]
+  rules:
+    - matches: [{method: {service: com.example.User, method: Login}}]
+`,
+    );
+    guarded.row = jwtAdmins;
+    const code = await main(["explain", "-f", join(root, "routes", "gateway.yaml"), "-f", dir, ...login.slice(3), "--json"]);
+    expect(code, err).toBe(0);
+    const j = JSON.parse(out) as Record<string, unknown>;
+    expect(j.status).toBe("UNIMPLEMENTED");
+    expect(j.policy).toEqual({ name: "SecurityPolicy default/jwt", via: "targets GRPCRoute default/foo-route" });
+    expect(j).not.toHaveProperty("decision");
   });
 
   it("answers stdin --json lines with the policy of each request's rule and the dry run's decision", async () => {
