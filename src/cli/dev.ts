@@ -1,7 +1,8 @@
 import { parseArgs } from "node:util";
 import { formatDiagnostic } from "../compiler/index.ts";
 import { compilePaths } from "./pipeline.ts";
-import { UsageError } from "./usage.ts";
+import { devBindings, loadDevSecrets, loadedLine, missingSecretWarnings, parseSecretFlags } from "./dev-vars.ts";
+import { helpOption, printedHelp, UsageError } from "./usage.ts";
 import { startWorker } from "./workerd.ts";
 
 const DEFAULT_PORT = 8787;
@@ -9,7 +10,7 @@ const DEFAULT_PORT = 8787;
 /**
  * `dev`: compile the routes and serve the real worker bundle in workerd on 127.0.0.1,
  * with `--origin KEY=URL` overrides passed as the ORIGINS var, as an environment's
- * wrangler vars would. Runs until interrupted.
+ * wrangler vars would, and Worker secrets from .dev.vars and `--secret`. Runs until interrupted.
  */
 export async function dev(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -19,15 +20,24 @@ export async function dev(args: string[]): Promise<number> {
       port: { type: "string", default: String(DEFAULT_PORT) },
       origin: { type: "string", multiple: true },
       "allowed-origins": { type: "string" },
+      secret: { type: "string", multiple: true },
+      ...helpOption,
     },
   });
+  if (printedHelp("dev", values)) return 0;
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0..65535, not ${values.port}`);
   const origins = parseOrigins(values.origin ?? []);
-  const r = await compilePaths(values.file === undefined || values.file.length === 0 ? ["routes/"] : values.file);
+  const secretFlags = parseSecretFlags(values.secret ?? []);
+  const paths = values.file === undefined || values.file.length === 0 ? ["routes/"] : values.file;
+  const r = await compilePaths(paths);
   for (const d of r.all) process.stderr.write(`${formatDiagnostic(d)}\n`);
   if (r.errors > 0) return 1;
-  const vars: Record<string, string> = { ORIGINS: JSON.stringify(origins), ALLOWED_ORIGINS: values["allowed-origins"] ?? "*" };
+  const secrets = await loadDevSecrets(paths, process.cwd(), secretFlags);
+  const loaded = loadedLine(secrets);
+  if (loaded !== undefined) process.stdout.write(`${loaded}\n`);
+  for (const w of missingSecretWarnings(r.table, secrets)) process.stderr.write(`${w}\n`);
+  const vars = devBindings(secrets, origins, values["allowed-origins"]);
   const worker = await startWorker(r.table, { port, vars });
   process.stdout.write(`listening on ${worker.url}\n`);
   await new Promise<void>((resolve) => {

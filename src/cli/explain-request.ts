@@ -4,6 +4,7 @@ import type { Origin, RouteTable } from "../table/types.ts";
 import { createMatcher, type Matcher } from "../runtime/matcher.ts";
 import { backendWeight, pickedBackend } from "../runtime/pick.ts";
 import type { RouteRequest } from "../runtime/types.ts";
+import { decidePolicy, type DryRun, type PolicyDecision } from "./explain-policy.ts";
 
 export interface ExplainRequest {
   host: string;
@@ -24,6 +25,23 @@ export interface ExplainAnswer {
   route: string | null;
   rule: number | null;
   backends: ExplainBackend[];
+  /** The winning rule's SecurityPolicy and the target that gave it; absent when it has none. */
+  policy?: ExplainPolicy;
+  /** What that policy would answer, with the dry run's credentials; absent without a policy or a call that reaches it. */
+  decision?: PolicyDecision;
+}
+
+export interface ExplainPolicy {
+  /** `SecurityPolicy namespace/name`. */
+  name: string;
+  /** E.g. `targets rule jwt of GRPCRoute default/secured`. */
+  via: string;
+}
+
+export interface ExplainOptions {
+  /** Table rule id → its policy, as the compiler says (`CompileResult.securityOf`). */
+  securityOf?: ReadonlyMap<number, { policy: string; via: string }>;
+  dryRun?: DryRun;
 }
 
 /** The answer plus what a person wants to see: why this rule, where each backend goes. */
@@ -42,7 +60,11 @@ interface Flat {
 }
 
 /** Matches the way the worker does (same table, same matcher) and flattens Service hops into final weights. */
-export function createExplainer(table: RouteTable, info: readonly CandidateInfo[]): (req: ExplainRequest) => ExplainDetail {
+export function createExplainer(
+  table: RouteTable,
+  info: readonly CandidateInfo[],
+  options: ExplainOptions = {},
+): (req: ExplainRequest) => ExplainDetail {
   const matcher = createMatcher(table);
   return (req) => {
     const lower = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k.toLowerCase(), v]));
@@ -62,15 +84,22 @@ export function createExplainer(table: RouteTable, info: readonly CandidateInfo[
     const rule = table.rules[m.rule]!;
     const ref = table.routes[rule.route]!;
     const seed = info[m.candidate]?.seed;
+    const known = options.securityOf?.get(m.rule);
+    const row = rule.security === undefined ? undefined : table.security?.[rule.security];
+    const policy = known !== undefined ? { name: known.policy, via: known.via } : undefined;
     const base = {
       route: `${ref.namespace}/${ref.name}`,
       rule: rule.index,
       ...(seed === undefined ? {} : { key: describeKey(seed.key), match: seed.matchIndex }),
+      ...(policy === undefined ? {} : { policy }),
     };
     const flat = flatten(matcher, m.rule, rr, 0);
     if (flat === "unimplemented") {
       return { ...base, status: "UNIMPLEMENTED", backends: [], origins: [], invalid: [], message: rule.reject?.message ?? "" };
     }
+    // The edge runs the policy once it has picked a backend, before looking for its origin:
+    // a call it rejects while routing never gets that far.
+    const decision = row === undefined || flat.length === 0 ? undefined : decidePolicy(row, req, options.dryRun ?? {}, matcher.regexes);
     const usable = flat.some((f) => f.origin !== null);
     return {
       ...base,
@@ -78,9 +107,22 @@ export function createExplainer(table: RouteTable, info: readonly CandidateInfo[
       backends: flat.map((f) => f.backend),
       origins: flat.map((f) => f.origin),
       invalid: flat.map((f) => f.invalid),
+      ...(decision === undefined ? {} : { decision }),
       ...(usable ? {} : { message: flat.length === 0 ? "every backend has weight 0" : "no backend of the rule is valid" }),
     };
   };
+}
+
+/** The `explain --json` line: the contract's keys in their order, then `policy` and `decision` when there are any. */
+export function answerJson(a: ExplainAnswer): string {
+  return JSON.stringify({
+    status: a.status,
+    route: a.route,
+    rule: a.rule,
+    backends: a.backends,
+    ...(a.policy === undefined ? {} : { policy: a.policy }),
+    ...(a.decision === undefined ? {} : { decision: a.decision }),
+  });
 }
 
 /**

@@ -1,18 +1,25 @@
 import { createInterface } from "node:readline";
 import type { PipelineResult } from "./pipeline.ts";
-import { createExplainer, type ExplainDetail, type ExplainRequest } from "./explain-request.ts";
+import type { DryRun } from "./explain-policy.ts";
+import { decisionText } from "./explain-policy.ts";
+import { answerJson, createExplainer, type ExplainDetail, type ExplainRequest } from "./explain-request.ts";
 import { UsageError } from "./usage.ts";
 
 /** `explain --json`: one request per stdin line in, one answer per line out, in order. */
-export async function explainJsonLines(r: PipelineResult, input: NodeJS.ReadableStream, write: (line: string) => void): Promise<void> {
-  const explain = createExplainer(r.table, r.candidates);
+export async function explainJsonLines(
+  r: PipelineResult,
+  input: NodeJS.ReadableStream,
+  write: (line: string) => void,
+  dryRun: DryRun = {},
+): Promise<void> {
+  const explain = createExplainer(r.table, r.candidates, { securityOf: r.securityOf, dryRun });
   const lines = createInterface({ input, crlfDelay: Infinity });
   let n = 0;
   for await (const line of lines) {
     n++;
     if (line.trim() === "") continue;
     const a = explain(parseRequestLine(line, n));
-    write(JSON.stringify({ status: a.status, route: a.route, rule: a.rule, backends: a.backends }));
+    write(answerJson(a));
   }
 }
 
@@ -56,6 +63,8 @@ export function explainText(req: ExplainRequest, a: ExplainDetail): string {
   lines.push(`status:   ${a.status}${a.message === undefined ? "" : ` (${a.message})`}`);
   if (a.route === null) return lines.join("\n");
   lines.push(`winner:   GRPCRoute ${a.route} spec.rules[${a.rule}]${a.match === undefined ? "" : ` match ${a.match}`}`);
+  if (a.policy !== undefined) lines.push(`policy:   ${a.policy.name} (${a.policy.via})`);
+  if (a.decision !== undefined) lines.push(`decision: ${decisionText(a.decision)}`);
   if (a.key !== undefined) lines.push(`why:      precedence key ${a.key}`);
   const total = a.backends.reduce((s, b) => s + b.weight, 0);
   a.backends.forEach((b, i) => {

@@ -3,11 +3,12 @@ import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { checkJson, checkText } from "./check.ts";
 import { explainJsonLines, explainText, parseHeaderFlags } from "./explain.ts";
-import { createExplainer } from "./explain-request.ts";
+import { parseDryRunFlags } from "./explain-policy.ts";
+import { answerJson, createExplainer } from "./explain-request.ts";
 import { compilePaths } from "./pipeline.ts";
 import { formatDiagnostic } from "../compiler/index.ts";
 import { serializeTable } from "../table/codec.ts";
-import { USAGE, UsageError } from "./usage.ts";
+import { COMMAND_HELP, helpOption, isCommand, printedHelp, USAGE, UsageError } from "./usage.ts";
 
 const DEFAULT_PATHS = ["routes/"];
 
@@ -29,7 +30,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       case "help":
       case "--help":
       case "-h":
-        process.stdout.write(`${USAGE}\n`);
+        process.stdout.write(`${isCommand(rest[0]) ? COMMAND_HELP[rest[0]] : USAGE}\n`);
         return 0;
       default:
         throw new UsageError(command === undefined ? "no command given" : `unknown command ${JSON.stringify(command)}`);
@@ -55,8 +56,9 @@ function paths(values: { file?: string[] | undefined }): string[] {
 async function check(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { file: { type: "string", short: "f", multiple: true }, format: { type: "string", default: "text" } },
+    options: { file: { type: "string", short: "f", multiple: true }, format: { type: "string", default: "text" }, ...helpOption },
   });
+  if (printedHelp("check", values)) return 0;
   if (values.format !== "text" && values.format !== "json") throw new UsageError(`--format must be text or json, not ${values.format}`);
   const r = await compilePaths(paths(values));
   process.stdout.write(`${values.format === "json" ? checkJson(r) : checkText(r)}\n`);
@@ -66,8 +68,9 @@ async function check(args: string[]): Promise<number> {
 async function compileCmd(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { file: { type: "string", short: "f", multiple: true }, output: { type: "string", short: "o" } },
+    options: { file: { type: "string", short: "f", multiple: true }, output: { type: "string", short: "o" }, ...helpOption },
   });
+  if (printedHelp("compile", values)) return 0;
   const r = await compilePaths(paths(values));
   for (const d of r.all) process.stderr.write(`${formatDiagnostic(d)}\n`);
   if (r.errors > 0) {
@@ -100,26 +103,30 @@ async function explain(args: string[]): Promise<number> {
       path: { type: "string" },
       header: { type: "string", short: "H", multiple: true },
       json: { type: "boolean", default: false },
+      "jwt-claims": { type: "string" },
+      "client-ip": { type: "string" },
+      country: { type: "string" },
+      "api-key-client": { type: "string" },
+      ...helpOption,
     },
   });
+  if (printedHelp("explain", values)) return 0;
   if (values.path === undefined && !values.json)
     throw new UsageError("explain needs --path /pkg.Service/Method, or --json with requests on stdin");
   const headers = parseHeaderFlags(values.header ?? []);
+  const dryRun = parseDryRunFlags(values);
   const r = await compilePaths(paths(values));
   if (r.errors > 0) {
     for (const d of r.all) if (d.severity === "error") process.stderr.write(`${formatDiagnostic(d)}\n`);
     return 1;
   }
   if (values.path === undefined) {
-    await explainJsonLines(r, process.stdin, (line) => process.stdout.write(`${line}\n`));
+    await explainJsonLines(r, process.stdin, (line) => process.stdout.write(`${line}\n`), dryRun);
     return 0;
   }
   const req = { host: values.host ?? "", path: values.path, headers };
-  const answer = createExplainer(r.table, r.candidates)(req);
-  if (values.json)
-    process.stdout.write(
-      `${JSON.stringify({ status: answer.status, route: answer.route, rule: answer.rule, backends: answer.backends })}\n`,
-    );
+  const answer = createExplainer(r.table, r.candidates, { securityOf: r.securityOf, dryRun })(req);
+  if (values.json) process.stdout.write(`${answerJson(answer)}\n`);
   else process.stdout.write(`${explainText(req, answer)}\n`);
   return 0;
 }

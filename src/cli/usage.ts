@@ -12,3 +12,85 @@ commands:
                                                   serve the worker in workerd on 127.0.0.1
 
 PATH is a file or folder of YAML manifests (default routes/), or - for stdin.`;
+
+export type Command = "check" | "compile" | "explain" | "dev";
+
+const PATH_LINE = "  -f, --file PATH          a file or folder of YAML manifests, or - for stdin; repeatable (default routes/)";
+const HELP_LINE = "  -h, --help               print this help and exit";
+
+/** `grpcroute-edge <command> --help`: every flag of the command, one line each. */
+export const COMMAND_HELP: Record<Command, string> = {
+  check: `usage: grpcroute-edge check [-f PATH]... [--format text|json]
+
+Validates the manifests. Exit 0 when valid, 1 with errors, 2 for usage errors.
+
+${PATH_LINE}
+  --format text|json       text: one line per diagnostic, then statuses (default); json: one document
+${HELP_LINE}`,
+
+  compile: `usage: grpcroute-edge compile [-f PATH]... [-o FILE]
+
+Writes the compiled route table and prints a one-line summary. Errors: nothing is written, exit 1.
+
+${PATH_LINE}
+  -o, --output FILE        write the table to FILE (folders are created); without it, to stdout
+${HELP_LINE}`,
+
+  explain: `usage: grpcroute-edge explain [-f PATH]... --host H --path /pkg.Service/Method [-H 'name: value']... [dry-run flags]
+       grpcroute-edge explain [-f PATH]... --json [dry-run flags] < requests
+
+Which route and rule win a request, why, and the final backends. When the winning rule has a
+SecurityPolicy, a policy: line names it and the target that gave it, and a decision: line says
+whether the edge would let the call through (JSON: "policy" and "decision" keys).
+
+${PATH_LINE}
+  --host H                 the request's host (default empty)
+  --path /pkg.Svc/Method   the request's path; without it, --json reads one request per stdin line
+  -H, --header 'n: v'      a request header; repeatable; counts for header rules of the policy too
+  --json                   print the answer as one JSON line
+  --jwt-claims JSON        claims of a token assumed valid for every JWT provider of the policy,
+                           e.g. '{"sub":"alice","scope":"read write"}'
+  --client-ip IP           the client address clientCIDRs rules see (cf-connecting-ip)
+  --country CC             the country geo rules see (request.cf.country), e.g. CH
+  --api-key-client NAME    an API key assumed valid for client id NAME
+${HELP_LINE}
+
+Without a JWT, API key or Basic credentials the policy asks for, the decision is
+UNAUTHENTICATED; explain never sees passwords, so a policy with basicAuth always is.`,
+
+  dev: `usage: grpcroute-edge dev [-f PATH]... [--port N] [--origin KEY=URL]... [--allowed-origins LIST] [--secret NAME=VALUE]...
+
+Compiles the routes and serves the real worker bundle in workerd on 127.0.0.1 until interrupted.
+
+${PATH_LINE}
+  --port N                 port to listen on, 0 for any free one (default 8787)
+  --origin KEY=URL         backend origin override; KEY is name, name.namespace or name.namespace:port;
+                           URL is http(s)://... or binding:NAME; repeatable
+  --allowed-origins LIST   the ALLOWED_ORIGINS var: browser origins allowed by CORS (default *)
+  --secret NAME=VALUE      a Worker secret binding, e.g. EG_SECRET_DEFAULT_API_KEYS='{"client-a":"key"}';
+                           repeatable; wins over .dev.vars
+${HELP_LINE}
+
+Worker secrets (and other bindings) are read from a .dev.vars file (NAME=value lines, as wrangler
+reads them) beside the routes (in the first -f folder), else in the current directory. dev prints
+the names it loaded, never the values, and warns about each secret a SecurityPolicy needs that
+is missing. ORIGINS and ALLOWED_ORIGINS always come from the flags above.
+
+In dev a cf-connecting-ip header sent by the client is honoured, so clientCIDRs rules can be
+tried locally (send -H 'cf-connecting-ip: 203.0.113.7'). On Cloudflare that header is always
+set by Cloudflare itself to the real client address; a client cannot choose it.`,
+};
+
+export function isCommand(s: string | undefined): s is Command {
+  return s === "check" || s === "compile" || s === "explain" || s === "dev";
+}
+
+/** Every command's `-h`/`--help` option. */
+export const helpOption = { help: { type: "boolean", short: "h" } } as const;
+
+/** Prints the command's help when asked for; true means the command is done. */
+export function printedHelp(command: Command, values: { help?: boolean | undefined }): boolean {
+  if (values.help !== true) return false;
+  process.stdout.write(`${COMMAND_HELP[command]}\n`);
+  return true;
+}

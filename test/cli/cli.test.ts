@@ -136,3 +136,36 @@ describe("grpcroute-edge explain", () => {
     expect(cli(["explain", "--host", "x"]).code).toBe(2);
   });
 });
+
+describe("grpcroute-edge <command> --help", () => {
+  const flags: Record<string, string[]> = {
+    check: ["--file", "--format", "--help"],
+    compile: ["--file", "--output", "--help"],
+    explain: ["--file", "--host", "--path", "--header", "--json", "--jwt-claims", "--client-ip", "--country", "--api-key-client", "--help"],
+    dev: ["--file", "--port", "--origin", "--allowed-origins", "--secret", "--help"],
+  };
+  it.each(Object.keys(flags))("%s --help and -h print its usage with one line per flag, exit 0", (command) => {
+    for (const h of ["--help", "-h"]) {
+      const r = cli([command, h]);
+      expect(r.code).toBe(0);
+      expect(r.err).toBe("");
+      expect(r.out).toMatch(new RegExp(`^usage: grpcroute-edge ${command} `));
+      for (const f of flags[command]!) expect(r.out).toMatch(new RegExp(`^  (-\\w, )?${f} `, "m"));
+    }
+  });
+
+  it("help works ahead of the flags a command needs, and the top-level usage stays", () => {
+    expect(cli(["explain", "--help"]).code).toBe(0);
+    expect(cli(["help", "dev"]).out).toMatch(/^usage: grpcroute-edge dev /);
+    const top = cli(["--help"]);
+    expect(top.code).toBe(0);
+    expect(top.out).toMatch(/^usage: grpcroute-edge <command> \[options\]\n\ncommands:\n {2}check /);
+  });
+
+  it("dev --help says where cf-connecting-ip comes from, locally and on Cloudflare", () => {
+    const out = cli(["dev", "--help"]).out.replace(/\s+/g, " ");
+    expect(out).toContain("In dev a cf-connecting-ip header sent by the client is honoured, so clientCIDRs rules can be tried locally");
+    expect(out).toContain("On Cloudflare that header is always set by Cloudflare itself");
+    expect(out).toContain(".dev.vars");
+  });
+});
