@@ -5,6 +5,7 @@ import { measureBuild, measureBundle, outDir, root } from "./build.ts";
 import { measureColdStart } from "./cold-start.ts";
 import { runMatch, type MatchRow } from "./match.ts";
 import { measureMemory } from "./memory.ts";
+import { measurePolicy, type PolicyFigures } from "./policy.ts";
 import { measureProxy, type ProxyFigures } from "./proxy.ts";
 import { renderReport } from "./report.ts";
 import { measureStream } from "./stream.ts";
@@ -13,6 +14,9 @@ import { measureStream } from "./stream.ts";
  * `npm run bench`: every benchmark, BENCHMARKS.md and bench/results.json.
  * `npm run bench -- --quick`: a reduced run (< 1 minute) that writes bench/out/ only.
  * `npm run bench -- --report-only`: BENCHMARKS.md again from bench/results.json.
+ * `npm run bench -- --only policy`: that benchmark alone, its figures merged into
+ *   bench/results.json and BENCHMARKS.md re-rendered (with `--quick`: printed only), so
+ *   one section can be measured again without the half hour the others take.
  * Either way the results are printed as one JSON line, last.
  */
 export interface Plan {
@@ -27,6 +31,7 @@ export interface Plan {
   proxy: { requests: number; runs: number; concurrency: number; rules: number };
   stream: { mib: number; runs: number; rules: number };
   memory: { matcherRules: number; workerdRules: number[] };
+  policy: { requests: number; loneRequests: number; runs: number; concurrency: number };
 }
 
 export function plan(quick: boolean): Plan {
@@ -43,6 +48,7 @@ export function plan(quick: boolean): Plan {
         proxy: { requests: 400, runs: 1, concurrency: 16, rules: 10000 },
         stream: { mib: 16, runs: 1, rules: 10000 },
         memory: { matcherRules: 50000, workerdRules: [10000] },
+        policy: { requests: 200, loneRequests: 50, runs: 2, concurrency: 16 },
       }
     : {
         quick,
@@ -61,6 +67,7 @@ export function plan(quick: boolean): Plan {
         proxy: { requests: 3000, runs: 3, concurrency: 16, rules: 10000 },
         stream: { mib: 64, runs: 3, rules: 10000 },
         memory: { matcherRules: 50000, workerdRules: [10, 10000] },
+        policy: { requests: 1500, loneRequests: 300, runs: 5, concurrency: 16 },
       };
 }
 
@@ -91,6 +98,51 @@ function proxyKeys(p: ProxyFigures) {
   };
 }
 
+/** RS256 is the headline (the common issuer default); ES256 rides along. */
+function policyKeys(f: PolicyFigures) {
+  const row = (s: string) => f.rows.find((r) => r.setup === s)!;
+  const vs = (s: string) => f.vs_open.find((r) => r.setup === s)!;
+  return {
+    policy_p50_ms_open: row("open").p50_ms.median,
+    policy_p50_ms_jwt: row("jwt-rs256").p50_ms.median,
+    policy_p50_extra_ms: vs("jwt-rs256").p50_extra_ms,
+    policy_lone_p50_ms_open: row("open").lone_p50_ms.median,
+    policy_lone_p50_ms_jwt: row("jwt-rs256").lone_p50_ms.median,
+    policy_lone_p50_extra_ms: vs("jwt-rs256").lone_p50_extra_ms,
+    policy_rps_vs_open: vs("jwt-rs256").rps_ratio,
+    policy_cpu_us_open: row("open").cpu_us_per_call.median,
+    policy_cpu_us_jwt: row("jwt-rs256").cpu_us_per_call.median,
+    policy_cpu_us_extra: vs("jwt-rs256").cpu_us_extra,
+    policy_es256_p50_extra_ms: vs("jwt-es256").p50_extra_ms,
+    policy_es256_lone_p50_extra_ms: vs("jwt-es256").lone_p50_extra_ms,
+    policy_es256_rps_vs_open: vs("jwt-es256").rps_ratio,
+    policy_es256_cpu_us_extra: vs("jwt-es256").cpu_us_extra,
+    policy_jwks_fetches: f.jwks_fetches,
+  };
+}
+
+async function only(name: string | undefined, p: Plan): Promise<number> {
+  if (name !== "policy") throw new Error(`--only takes: policy (got ${String(name)})`);
+  const started = performance.now();
+  const policy = await measurePolicy(p.policy);
+  const keys = policyKeys(policy);
+  if (!p.quick) {
+    const file = join(root, "bench", "results.json");
+    const saved = JSON.parse(readFileSync(file, "utf8")) as Parameters<typeof renderReport>[0];
+    const merged = {
+      ...saved,
+      ...keys,
+      details: { ...saved.details, plan: { ...(saved.details.plan as object), policy: p.policy }, policy },
+    };
+    writeFileSync(file, `${JSON.stringify(merged, null, 2)}\n`);
+    const { markdown, svg } = renderReport(merged);
+    writeFileSync(join(root, "BENCHMARKS.md"), markdown);
+    writeFileSync(join(root, "bench", "match.svg"), svg);
+  }
+  console.log(JSON.stringify({ ...keys, quick: p.quick, seconds: (performance.now() - started) / 1000, details: { policy } }));
+  return 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   if (argv.includes("--report-only")) {
     // Re-render BENCHMARKS.md from the last full run's figures (after editing report.ts).
@@ -101,6 +153,8 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const p = plan(argv.includes("--quick"));
+  const o = argv.indexOf("--only");
+  if (o >= 0) return only(argv[o + 1], p);
   const started = performance.now();
   const step = (name: string) => console.error(`[bench] ${name} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
   step("match");
@@ -116,6 +170,8 @@ export async function main(argv: string[]): Promise<number> {
   const stream = await measureStream(p.stream);
   step("memory");
   const memory = await measureMemory(p.memory);
+  step("policy");
+  const policy = await measurePolicy(p.policy);
   const m1k = row(match, 1000);
   const m10k = row(match, 10000);
   const m50k = row(match, 50000);
@@ -138,6 +194,7 @@ export async function main(argv: string[]): Promise<number> {
     stream_first_message_extra_ms: stream.ours.first_message_ms.median - stream.direct.first_message_ms.median,
     matcher_heap_bytes_50k: memory.matcher_retained_heap_bytes,
     workerd_rss_bytes_10k: memory.workerd.find((w) => w.rules === 10000)?.rss_bytes ?? NaN,
+    ...policyKeys(policy),
     quick: p.quick,
     seconds: (performance.now() - started) / 1000,
     details: {
@@ -150,6 +207,7 @@ export async function main(argv: string[]): Promise<number> {
       proxy: { ...proxy, per_protocol: pk.per },
       stream,
       memory,
+      policy,
     },
   };
   if (p.quick) {
