@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { compile, loadSources } from "../src/compiler/index.ts";
 import { startWorker, type RunningWorker } from "../src/cli/workerd.ts";
 import { edgeGateway, originService } from "../test/fixtures/manifests.ts";
-import { startTokenIssuer, type TokenIssuer } from "../test/policy/token-issuer.ts";
+import { startTokenIssuer, type TokenIssuer } from "../demo/token-issuer.ts";
 import { workerdPids } from "./cold-start.ts";
 import { runLoad, type LoadResult, type LoadSpec } from "./load.ts";
 import { median, summarize, type Summary } from "./measure.ts";

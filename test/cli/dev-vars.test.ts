@@ -13,7 +13,7 @@ import { UsageError } from "../../src/cli/usage.ts";
 import { startWorker, type RunningWorker } from "../../src/cli/workerd.ts";
 import type { RouteTable, SecurityRow } from "../../src/table/types.ts";
 import { startOrigin, type RunningOrigin } from "../harness/origins.ts";
-import { grpcWebCall } from "../harness/raw-call.ts";
+import { grpcWebCall } from "../support/raw-http.ts";
 
 const root = join(import.meta.dirname, "../..");
 
