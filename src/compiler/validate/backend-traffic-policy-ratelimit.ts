@@ -65,10 +65,11 @@ function readValueMatches(
         ck.error([...p, "invert"], "invert is not applicable for type Distinct", "remove invert: true");
         ok = false;
       }
-    } else if (block.used && field(m, "value") === undefined) {
+    } else if (block.used && (field(m, "value") === undefined || (what === "query parameter" && value === ""))) {
+      // Envoy Gateway takes an empty header value as written, but an empty query parameter value as missing.
       ck.error(
         [...p, "value"],
-        `value is required for type ${type}`,
+        `value is required for type ${type}${value === "" ? " (and must not be empty)" : ""}`,
         type === "Exact" ? `add value: <${what} value>, or use type: Distinct for one counter per value` : "add value: <RE2 pattern>",
       );
       ok = false;

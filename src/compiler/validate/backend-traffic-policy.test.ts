@@ -244,6 +244,22 @@ describe("BackendTrafficPolicy: rateLimit selectors", () => {
     expect(re.message).toMatch(/is not a valid RE2 regular expression/);
   });
 
+  test("an empty query parameter value counts as missing; an empty header value does not", () => {
+    const text = rl(yaml`
+      global:
+        rules:
+        - clientSelectors: [{headers: [{name: x-a, value: ""}], queryParams: [{name: a, value: ""}]}]
+          limit: {requests: 3, unit: Hour}
+    `);
+    const diags = load(text).diagnostics;
+    expect(diags).toHaveLength(1);
+    expect(one(diags, "spec.rateLimit.global.rules[0].clientSelectors[0].queryParams[0].value")).toMatchObject({
+      severity: "error",
+      message: "value is required for type Exact (and must not be empty)",
+      pos: at(text, '""}]}]'),
+    });
+  });
+
   test("sourceCIDR must parse as a CIDR", () => {
     const text = rl(yaml`
       global:
@@ -442,7 +458,7 @@ describe("BackendTrafficPolicy: retry", () => {
   });
 
   test("only httpStatusCodes keeps the default triggers; backOff base alone gives max 10 × base", () => {
-    const r = loadPolicy(btp("  retry: {retryOn: {httpStatusCodes: [502, 504]}, perRetry: {backOff: {baseInterval: 50ms}}}"));
+    const r = loadPolicy(btp("  retry: {retryOn: {httpStatusCodes: [502, 504, 502]}, perRetry: {backOff: {baseInterval: 50ms}}}"));
     expect(r.diagnostics).toEqual([]);
     expect(r.spec?.retry).toEqual({
       numRetries: 2,

@@ -154,11 +154,11 @@ function readRetry(ck: Checker, v: unknown, path: FieldPath): RetrySpec | undefi
       const n = readInt(ck, c, [...op, "httpStatusCodes", i], { min: 100, max: 599, fix: "use an HTTP status code from 100 to 599" });
       if (n !== undefined) codes.push(n);
     });
-    // Envoy Gateway: triggers replace the default list, and with it the default 503.
+    // Envoy Gateway: triggers replace the default list, and with it the default 503. Both lists are sets.
     if (triggers.length > 0) {
-      out.triggers = triggers;
-      out.httpStatusCodes = codes;
-    } else if (codes.length > 0) out.httpStatusCodes = codes;
+      out.triggers = [...new Set(triggers)];
+      out.httpStatusCodes = [...new Set(codes)];
+    } else if (codes.length > 0) out.httpStatusCodes = [...new Set(codes)];
   }
   out.triggers = [...out.triggers];
   out.httpStatusCodes = [...out.httpStatusCodes];
