@@ -144,7 +144,7 @@ function readRetry(ck: Checker, v: unknown, path: FieldPath): RetrySpec | undefi
     "the edge has no endpoint priorities to fail over between",
     "remove numAttemptsPerPriority",
   );
-  const out: RetrySpec = { numRetries, triggers: DEFAULT_TRIGGERS, httpStatusCodes: DEFAULT_STATUS_CODES };
+  const out: RetrySpec = { numRetries, triggers: [...DEFAULT_TRIGGERS], httpStatusCodes: [...DEFAULT_STATUS_CODES] };
   const op = [...path, "retryOn"];
   const on = readObject(ck, field(r, "retryOn"), op, { known: ["triggers", "httpStatusCodes"] });
   if (on !== undefined) {
@@ -160,8 +160,6 @@ function readRetry(ck: Checker, v: unknown, path: FieldPath): RetrySpec | undefi
       out.httpStatusCodes = [...new Set(codes)];
     } else if (codes.length > 0) out.httpStatusCodes = [...new Set(codes)];
   }
-  out.triggers = [...out.triggers];
-  out.httpStatusCodes = [...out.httpStatusCodes];
   const pp = [...path, "perRetry"];
   const per = readObject(ck, field(r, "perRetry"), pp, { known: ["timeout", "backOff"] });
   if (per !== undefined) {
