@@ -1,5 +1,9 @@
-// CIDR checks for `principal.clientCIDRs` (https://gateway.envoyproxy.io/docs/api/extension_types/#principal).
+// CIDR checks for `principal.clientCIDRs` (https://gateway.envoyproxy.io/docs/api/extension_types/#principal)
+// and rate-limit `sourceCIDR` (https://gateway.envoyproxy.io/docs/api/extension_types/#sourcematch).
+import type { FieldPath } from "../model.ts";
 import { parseCidr as parseCidr_, parseIp } from "../../runtime/policy/cidr.ts";
+import type { Checker } from "./context.ts";
+import { readString, type StringRule } from "./read.ts";
 
 /**
  * The CRD's `clientCIDRs` item pattern. It is unanchored, so the API server admits any string
@@ -23,4 +27,31 @@ export function parseCidr(s: string): { error?: string; hostBits?: boolean } {
   if (block === undefined) return { error: `the prefix length must be a number from 0 to ${ip.bits}` };
   const hostMask = (1n << BigInt(block.bits - block.prefix)) - 1n;
   return { hostBits: (block.value & hostMask) !== 0n };
+}
+
+/**
+ * Reads one CIDR string and checks that it parses; host bits set are a warning. `schema` is the
+ * CRD's pattern when it has one: a string that passes it fails only at Envoy Gateway.
+ */
+export function readCidr(ck: Checker, v: unknown, path: FieldPath, schema?: RegExp, rule: StringRule = {}): string | undefined {
+  const s = readString(ck, v, path, rule);
+  if (s === undefined) return undefined;
+  const r = parseCidr(s);
+  if (r.error !== undefined) {
+    const stage = schema !== undefined && !schema.test(s) ? "the API server rejects it" : "Envoy Gateway would mark the policy Invalid";
+    ck.error(
+      path,
+      `${JSON.stringify(s)} is not a valid CIDR: ${r.error} (${stage})`,
+      "write an address and a prefix length, e.g. 10.0.1.0/24 or 2001:db8::/48",
+    );
+    return undefined;
+  }
+  if (r.hostBits === true) {
+    ck.warn(
+      path,
+      `${JSON.stringify(s)} has host bits set; it stands for the whole network`,
+      "write the network address, e.g. 10.0.1.0/24 for 10.0.1.7/24",
+    );
+  }
+  return s;
 }

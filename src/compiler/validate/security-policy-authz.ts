@@ -9,18 +9,15 @@ import type {
   Principal,
 } from "../model.ts";
 import type { Checker } from "./context.ts";
-import { CIDR_SCHEMA, parseCidr } from "./cidr.ts";
+import { CIDR_SCHEMA, readCidr } from "./cidr.ts";
 import { readHeaderName } from "./fields.ts";
-import { checkRe2 } from "./route-match.ts";
-import { optionalList, readBool, readStringList, refuse } from "./policy-fields.ts";
+import { HTTP_METHODS, optionalList, readBool, readPathMatch, readStringList, refuse } from "./policy-fields.ts";
 import { field, readInt, readList, readObject, readString, required, type Obj } from "./read.ts";
 import { LIMITS } from "./schema-patterns.ts";
 
 // `spec.authorization` of a SecurityPolicy (https://gateway.envoyproxy.io/docs/api/extension_types/#authorization).
 
 const ACTIONS: readonly AuthorizationAction[] = ["Allow", "Deny"];
-const METHODS = ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"];
-const PATH_TYPES = ["Exact", "PathPrefix", "RegularExpression"] as const;
 const INT32_MAX = 2_147_483_647;
 
 const COUNTRY = { re: /^[A-Za-z]{2}$/, text: "^[A-Za-z]{2}$" };
@@ -30,27 +27,8 @@ const NO_CF_SIGNAL = "the Worker's request.cf has no such signal";
 function readCidrs(ck: Checker, v: unknown, path: FieldPath): string[] {
   const out: string[] = [];
   optionalList(ck, v, path, { min: 1 }).forEach((item, i) => {
-    const p = [...path, i];
-    const s = readString(ck, item, p);
-    if (s === undefined) return;
-    const r = parseCidr(s);
-    if (r.error !== undefined) {
-      const stage = CIDR_SCHEMA.test(s) ? "Envoy Gateway would mark the policy Invalid" : "the API server rejects it";
-      ck.error(
-        p,
-        `${JSON.stringify(s)} is not a valid CIDR: ${r.error} (${stage})`,
-        "write an address and a prefix length, e.g. 10.0.1.0/24 or 2001:db8::/48",
-      );
-      return;
-    }
-    if (r.hostBits === true) {
-      ck.warn(
-        p,
-        `${JSON.stringify(s)} has host bits set; it stands for the whole network`,
-        "write the network address, e.g. 10.0.1.0/24 for 10.0.1.7/24",
-      );
-    }
-    out.push(s);
+    const s = readCidr(ck, item, [...path, i], CIDR_SCHEMA);
+    if (s !== undefined) out.push(s);
   });
   return out;
 }
@@ -205,23 +183,11 @@ function readOperation(ck: Checker, v: unknown, path: FieldPath): Operation | un
   if (field(o, "methods") === undefined && field(o, "path") === undefined) {
     ck.error(path, "at least one of methods or path must be specified", "add methods: [POST] or path: {value: /pkg.Service/}");
   }
-  const out: Operation = { methods: readStringList(ck, field(o, "methods"), [...path, "methods"], { min: 1, max: 16 }, { enum: METHODS }) };
-  const pp = [...path, "path"];
-  const pathObj = readObject(ck, field(o, "path"), pp, { known: ["type", "value", "invert"] });
-  if (pathObj === undefined) return out;
-  const type = (readString(ck, field(pathObj, "type"), [...pp, "type"], { enum: PATH_TYPES }) ??
-    "PathPrefix") as (typeof PATH_TYPES)[number];
-  const value = readString(ck, field(pathObj, "value"), [...pp, "value"], { max: 1024 }) ?? "/";
-  const invert = readBool(ck, field(pathObj, "invert"), [...pp, "invert"]) ?? false;
-  if (type === "RegularExpression") checkRe2(ck, value, [...pp, "value"]);
-  else if (!value.startsWith("/")) {
-    ck.warn(
-      [...pp, "value"],
-      `path ${JSON.stringify(value)} does not start with '/', so it never matches a request path`,
-      "write the path as gRPC sends it: /package.Service/Method",
-    );
-  }
-  out.path = { type, value, invert };
+  const out: Operation = {
+    methods: readStringList(ck, field(o, "methods"), [...path, "methods"], { min: 1, max: 16 }, { enum: HTTP_METHODS }),
+  };
+  const p = readPathMatch(ck, field(o, "path"), [...path, "path"]);
+  if (p !== undefined) out.path = p;
   return out;
 }
 

@@ -1,9 +1,18 @@
-import type { ApiKeyAuthSpec, ApiKeySource, BasicAuthSpec, FieldPath, PolicyTargetRef, SecurityPolicySpec } from "../model.ts";
-import { GATEWAY_GROUP, HEADER_NAME } from "./schema-patterns.ts";
+import type { ApiKeyAuthSpec, ApiKeySource, BasicAuthSpec, FieldPath, SecurityPolicySpec } from "../model.ts";
+import { HEADER_NAME } from "./schema-patterns.ts";
 import type { Checker } from "./context.ts";
-import { readGroup, readHeaderName, readKind, readObjectName, readSectionName } from "./fields.ts";
+import { readHeaderName } from "./fields.ts";
 import { providerNames, readJwt } from "./jwt-provider.ts";
-import { readBool, readSecretRef, readStringList, refuse } from "./policy-fields.ts";
+import {
+  checkMergeType,
+  readBool,
+  readPolicyTargets,
+  readSecretRef,
+  readStringList,
+  refuse,
+  TARGET_REFUSALS,
+  type TargetRules,
+} from "./policy-fields.ts";
 import { field, readList, readObject, required, type Obj } from "./read.ts";
 import { readAuthorization } from "./security-policy-authz.ts";
 
@@ -25,11 +34,12 @@ const SPEC_FIELDS = [
   "cors",
   "csrf",
 ];
-/** The CRD's CEL list of target kinds. */
-const TARGET_KINDS = ["Gateway", "ListenerSet", "HTTPRoute", "GRPCRoute", "TCPRoute"];
-/** Kinds the edge routes; the rest carry no gRPC-web or Connect traffic through it. */
-const EDGE_KINDS = ["Gateway", "GRPCRoute"];
-const ROUTE_KINDS = ["HTTPRoute", "GRPCRoute", "TCPRoute"];
+/** The CRD's CEL rules on targets and `mergeType`. */
+const TARGETS: TargetRules = {
+  kinds: ["Gateway", "ListenerSet", "HTTPRoute", "GRPCRoute", "TCPRoute"],
+  routeKinds: ["HTTPRoute", "GRPCRoute", "TCPRoute"],
+  mergeTypeOwner: "SecurityPolicy",
+};
 
 /** Refused features: each would change who gets in, or what is answered, in a way the Worker cannot reproduce. */
 const REFUSED: readonly [field: string, why: string, fix: string][] = [
@@ -53,112 +63,8 @@ const REFUSED: readonly [field: string, why: string, fix: string][] = [
     "every gRPC-web and Connect call is a POST, so an origin check on unsafe methods would apply to all of them",
     "remove csrf; restrict browser origins with ALLOWED_ORIGINS",
   ],
-  [
-    "targetSelectors",
-    "policies attach only through targetRefs, so which routes a policy covers is visible in the manifest",
-    "list the targets in targetRefs",
-  ],
-  [
-    "mergeType",
-    "merging a route policy into its Gateway's is not implemented; the most specific policy applies whole",
-    "remove mergeType and repeat the Gateway policy's settings in the route policy",
-  ],
+  ...TARGET_REFUSALS,
 ];
-
-function readTargetRef(ck: Checker, v: unknown, path: FieldPath, label: string): PolicyTargetRef | undefined {
-  const t = readObject(ck, v, path, {
-    known: ["group", "kind", "name", "sectionName"],
-    hints: { namespace: "a policy targets objects in its own namespace only; remove namespace" },
-  });
-  if (t === undefined) return undefined;
-  const group = readGroup(ck, required(ck, t, "group", path, `add group: ${GATEWAY_GROUP}`), [...path, "group"]);
-  const kind = readKind(ck, required(ck, t, "kind", path, "add kind: GRPCRoute"), [...path, "kind"]);
-  const name = readObjectName(ck, required(ck, t, "name", path, "add name: <GRPCRoute or Gateway name>"), [...path, "name"]);
-  const sectionName = readSectionName(ck, field(t, "sectionName"), [...path, "sectionName"]);
-  // The API server prints every failing CEL rule, so both are reported.
-  const badGroup = group !== undefined && group !== GATEWAY_GROUP;
-  const badKind = kind !== undefined && !TARGET_KINDS.includes(kind);
-  if (badGroup)
-    ck.error([...path, "group"], `this policy can only have a ${label}.group of ${GATEWAY_GROUP}`, `use group: ${GATEWAY_GROUP}`);
-  if (badKind) {
-    ck.error(
-      [...path, "kind"],
-      `this policy can only have a ${label}.kind of ${TARGET_KINDS.join("/")}`,
-      "use kind: GRPCRoute or kind: Gateway",
-    );
-  }
-  if (badGroup || badKind) return undefined;
-  if (group === undefined || kind === undefined || name === undefined) return undefined;
-  if (!EDGE_KINDS.includes(kind)) {
-    ck.warn(
-      [...path, "kind"],
-      `grpcroute-edge ignores this target: it routes only GRPCRoute and Gateway, not ${kind}`,
-      "remove the target, or point it at a GRPCRoute or Gateway",
-    );
-    return undefined;
-  }
-  return sectionName === undefined ? { group, kind, name } : { group, kind, name, sectionName };
-}
-
-/** The spec-level target CEL rules, the deprecated single `targetRef`, and the kinds the edge serves. */
-function readTargets(ck: Checker, spec: Obj, out: SecurityPolicySpec): void {
-  const one = field(spec, "targetRef");
-  const many = field(spec, "targetRefs");
-  const selectors = field(spec, "targetSelectors");
-  const bySelector = Array.isArray(selectors) && selectors.length > 0;
-  if ((one === undefined) === (many === undefined) && !bySelector) {
-    const both = one !== undefined;
-    ck.error(
-      both ? ["spec", "targetRef"] : ["spec"],
-      "either targetRef or targetRefs must be used",
-      both
-        ? "remove targetRef and keep targetRefs"
-        : "add targetRefs: [{group: gateway.networking.k8s.io, kind: GRPCRoute, name: <route>}]",
-      "key",
-    );
-  }
-  if (one !== undefined) {
-    out.deprecatedTargetRef = true;
-    ck.warn(
-      ["spec", "targetRef"],
-      "spec.targetRef is deprecated, use spec.targetRefs instead",
-      "write targetRefs: [<the targetRef>]",
-      "key",
-    );
-    const t = readTargetRef(ck, one, ["spec", "targetRef"], "targetRef");
-    if (t !== undefined) out.targetRefs.push(t);
-  }
-  const list = readList(ck, many, ["spec", "targetRefs"]);
-  if (list?.length === 0 && one === undefined) {
-    ck.warn(
-      ["spec", "targetRefs"],
-      "targetRefs is empty, so this policy applies to nothing",
-      "list the GRPCRoutes or Gateways it protects",
-    );
-  }
-  (list ?? []).forEach((item, i) => {
-    const t = readTargetRef(ck, item, ["spec", "targetRefs", i], "targetRefs[*]");
-    if (t !== undefined) out.targetRefs.push(t);
-  });
-}
-
-/** `mergeType` is refused, but its own CEL rules still say why the API server would reject it. */
-function checkMergeType(ck: Checker, spec: Obj): void {
-  const mergeType = field(spec, "mergeType");
-  if (mergeType === undefined) return;
-  if (mergeType === "Replace")
-    ck.error(
-      ["spec", "mergeType"],
-      "Replace is not a valid MergeType for SecurityPolicy",
-      "use StrategicMerge or JSONMerge, or remove mergeType",
-    );
-  const kinds = [field(spec, "targetRef"), ...(Array.isArray(field(spec, "targetRefs")) ? (field(spec, "targetRefs") as unknown[]) : [])]
-    .map((t) => (t !== null && typeof t === "object" ? (t as Obj).kind : undefined))
-    .filter((k) => k !== undefined);
-  if (kinds.some((k) => typeof k !== "string" || !ROUTE_KINDS.includes(k))) {
-    ck.error(["spec", "mergeType"], "mergeType can only be used with xRoute targets", "remove mergeType, or target only routes");
-  }
-}
 
 function readApiKeySources(ck: Checker, v: unknown, path: FieldPath): ApiKeySource[] {
   const out: ApiKeySource[] = [];
@@ -237,13 +143,13 @@ export function readSecurityPolicySpec(ck: Checker, raw: Obj, namespace: string)
     },
   );
   if (spec === undefined) return out;
-  readTargets(ck, spec, out);
+  readPolicyTargets(ck, spec, TARGETS, out);
   for (const [key, why, fix] of REFUSED) {
     const v = field(spec, key);
     // An empty selector list selects nothing and changes nothing.
     if (!(Array.isArray(v) && v.length === 0)) refuse(ck, spec, key, ["spec"], why, fix);
   }
-  checkMergeType(ck, spec);
+  checkMergeType(ck, spec, TARGETS);
   const jwt = readJwt(ck, field(spec, "jwt"), ["spec", "jwt"]);
   if (jwt !== undefined) out.jwt = jwt;
   const apiKeyAuth = readApiKeyAuth(ck, field(spec, "apiKeyAuth"), ["spec", "apiKeyAuth"], namespace);
