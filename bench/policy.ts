@@ -2,7 +2,6 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { compile, loadSources } from "../src/compiler/index.ts";
 import { startWorker, type RunningWorker } from "../src/cli/workerd.ts";
-import { edgeGateway, originService } from "../test/fixtures/manifests.ts";
 import { startTokenIssuer, type TokenIssuer } from "../demo/token-issuer.ts";
 import { workerdPids } from "./cold-start.ts";
 import { runLoad, type LoadResult, type LoadSpec } from "./load.ts";
@@ -65,8 +64,16 @@ function manifests(issuer: TokenIssuer, origin: string): string {
   const rule = (name: string) =>
     `  - name: ${name}\n    matches: [{method: {service: ${DEMO_SERVICE}}, headers: [{name: x-route, value: ${name}}]}]\n    backendRefs: [{name: bench-origin, port: 80}]`;
   return [
-    edgeGateway(),
-    originService("bench-origin", origin),
+    `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge}
+spec:
+  gatewayClassName: grpcroute-edge
+  listeners: [{name: http, port: 80, protocol: HTTP}]`,
+    `apiVersion: v1
+kind: Service
+metadata: {name: bench-origin, annotations: {grpcroute-edge.dev/origin: "${origin}"}}
+spec: {type: ClusterIP, ports: [{port: 80}]}`,
     `apiVersion: gateway.networking.k8s.io/v1
 kind: GRPCRoute
 metadata: {name: bench}

@@ -51,6 +51,7 @@ export async function bundleWorker(table: RouteTable): Promise<string> {
     conditions: ["workerd", "worker", "browser"],
     target: "es2022",
     plugins: [tablePlugin(table)],
+    external: ["cloudflare:*"],
     logLevel: "silent",
   });
   return out.outputFiles[0]!.text;
@@ -68,6 +69,14 @@ export async function startWorker(table: RouteTable, options: WorkerOptions = {}
     bindings: options.vars ?? {},
     ...(options.serviceBindings !== undefined ? { serviceBindings: options.serviceBindings } : {}),
     ...(options.cf !== undefined ? { cf: options.cf } : {}),
+    // The bindings the table needs, as wrangler.toml declares them for a deploy: Miniflare
+    // runs the rate-limiting binding and the Durable Object locally.
+    ...(table.bindings?.rateLimits !== undefined
+      ? { ratelimits: Object.fromEntries(table.bindings.rateLimits.map((r) => [r.name, { simple: { limit: r.limit, period: r.period } }])) }
+      : {}),
+    ...(table.bindings?.globalLimiter !== undefined
+      ? { durableObjects: { [table.bindings.globalLimiter.binding]: table.bindings.globalLimiter.className } }
+      : {}),
   });
   const url = (await mf.ready).toString().replace(/\/$/, "");
   return { url, dispose: () => mf.dispose() };

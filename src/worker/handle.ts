@@ -27,6 +27,7 @@ import { forward } from "./call/forward.ts";
 import { resolveOrigin } from "./origins.ts";
 import { ruleOf } from "./call/retry.ts";
 import { enforceSecurity } from "./policy/security.ts";
+import { enforceLimits } from "./policy/rate-limit.ts";
 
 const rejectCodes: Record<RejectCode, Code> = {
   unimplemented: Code.Unimplemented,
@@ -92,6 +93,7 @@ async function handle(request: Request, detected: Detected, matcher: Matcher, rc
   let response: Response;
   let target: ErrorTarget = detected;
   let body: RequestBody = drainableBody(null);
+  let rateHeaders: Headers | undefined;
   try {
     body = await readRequestBody(request);
     if (detected.kind === "grpc" || detected.kind === "unknown") throw unforwardableError(detected);
@@ -125,6 +127,23 @@ async function handle(request: Request, detected: Detected, matcher: Matcher, rc
     const security = matcher.table.rules[decision.edgeRuleId]?.security;
     const allowed =
       security === undefined ? undefined : await enforceSecurity(matcher.table.security![security]!, request, url, rc.env, matcher.regexes);
+    // Rate limits count after authentication (they may key on what it asserted) and
+    // before the origin; a limited call is never sent, mirrored or retried.
+    const limitsAt = matcher.table.rules[decision.edgeRuleId]?.limits;
+    if (limitsAt !== undefined) {
+      const counted = await enforceLimits(matcher.table.limits![limitsAt]!, {
+        route: decision.route,
+        rule: decision.rule,
+        method: request.method,
+        url: allowed?.url ?? url,
+        headers: allowed?.headers ?? request.headers,
+        clientIp: request.headers.get("cf-connecting-ip") ?? undefined,
+        env: rc.env,
+        regexes: matcher.regexes,
+        limiterBinding: matcher.table.bindings?.globalLimiter?.binding,
+      });
+      rateHeaders = counted.headers;
+    }
     const origin = resolveOrigin(decision.backend, config.origins);
     if (origin === null) {
       const b = decision.backend;
@@ -158,6 +177,7 @@ async function handle(request: Request, detected: Detected, matcher: Matcher, rc
       random: rc.random,
     });
     applyResponseFilters(response.headers, decision.filters);
+    rateHeaders?.forEach((v, k) => response.headers.set(k, v));
   } catch (e) {
     await body.drain();
     response = errorResponse(target, clientError(e));

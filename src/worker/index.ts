@@ -12,3 +12,6 @@ import { createApp } from "./app.ts";
 const app = createApp(parseTable(routesJson));
 
 export default { fetch: app.fetch };
+
+/** Global rate limits count here (wrangler.toml binds it when a table has one). */
+export { RateLimiter } from "./policy/rate-limiter.ts";
