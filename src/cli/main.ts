@@ -5,7 +5,8 @@ import { checkJson, checkText } from "./check.ts";
 import { explainJsonLines, explainText, parseHeaderFlags } from "./explain.ts";
 import { parseDryRunFlags } from "./explain-policy.ts";
 import { answerJson, createExplainer } from "./explain-request.ts";
-import { compilePaths } from "./pipeline.ts";
+import { compilePaths, type PipelineResult } from "./pipeline.ts";
+import { bindingsToml, checkWranglerConfig } from "./bindings.ts";
 import { formatDiagnostic } from "../compiler/index.ts";
 import { serializeTable } from "../table/codec.ts";
 import { COMMAND_HELP, helpOption, isCommand, printedHelp, USAGE, UsageError } from "./usage.ts";
@@ -49,6 +50,20 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+/** Problems of wrangler.toml as errors of the check, pointing at the file. */
+function withConfigProblems(r: PipelineResult, problems: readonly string[], file: string): PipelineResult {
+  if (problems.length === 0) return r;
+  const extra = problems.map((message) => ({
+    severity: "error" as const,
+    pos: { file, line: 1, col: 1 },
+    object: "wrangler.toml",
+    path: "",
+    message,
+    fix: "add what grpcroute-edge compile --bindings FILE writes",
+  }));
+  return { ...r, all: [...r.all, ...extra], errors: r.errors + extra.length };
+}
+
 function paths(values: { file?: string[] | undefined }): string[] {
   return values.file === undefined || values.file.length === 0 ? DEFAULT_PATHS : values.file;
 }
@@ -56,11 +71,19 @@ function paths(values: { file?: string[] | undefined }): string[] {
 async function check(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { file: { type: "string", short: "f", multiple: true }, format: { type: "string", default: "text" }, ...helpOption },
+    options: {
+      file: { type: "string", short: "f", multiple: true },
+      format: { type: "string", default: "text" },
+      config: { type: "string", short: "c" },
+      ...helpOption,
+    },
   });
   if (printedHelp("check", values)) return 0;
   if (values.format !== "text" && values.format !== "json") throw new UsageError(`--format must be text or json, not ${values.format}`);
-  const r = await compilePaths(paths(values));
+  const compiled = await compilePaths(paths(values));
+  // The table's bindings are known only after compiling: check the project's config against them.
+  const config = values.config ?? "wrangler.toml";
+  const r = withConfigProblems(compiled, await checkWranglerConfig(config, compiled.table.bindings), config);
   process.stdout.write(`${values.format === "json" ? checkJson(r) : checkText(r)}\n`);
   return r.errors === 0 ? 0 : 1;
 }
@@ -68,7 +91,12 @@ async function check(args: string[]): Promise<number> {
 async function compileCmd(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { file: { type: "string", short: "f", multiple: true }, output: { type: "string", short: "o" }, ...helpOption },
+    options: {
+      file: { type: "string", short: "f", multiple: true },
+      output: { type: "string", short: "o" },
+      bindings: { type: "string" },
+      ...helpOption,
+    },
   });
   if (printedHelp("compile", values)) return 0;
   const r = await compilePaths(paths(values));
@@ -90,6 +118,18 @@ async function compileCmd(args: string[]): Promise<number> {
     await mkdir(dirname(values.output), { recursive: true });
     await writeFile(values.output, json);
     process.stdout.write(`${summary}\n`);
+  }
+  const needs = bindingsToml(r.table.bindings);
+  const report = values.output === undefined ? process.stderr : process.stdout;
+  for (const b of r.table.bindings?.rateLimits ?? [])
+    report.write(`needs [[ratelimits]] ${b.name} (simple = { limit = ${b.limit}, period = ${b.period} })\n`);
+  const limiter = r.table.bindings?.globalLimiter;
+  if (limiter !== undefined)
+    report.write(`needs [[durable_objects.bindings]] ${limiter.binding} (class_name = "${limiter.className}", with a migration)\n`);
+  if (values.bindings !== undefined) {
+    await mkdir(dirname(values.bindings), { recursive: true });
+    await writeFile(values.bindings, needs === "" ? "# The compiled routes need no bindings.\n" : needs);
+    report.write(`wrote the wrangler.toml bindings to ${values.bindings}\n`);
   }
   return 0;
 }

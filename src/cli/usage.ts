@@ -4,8 +4,10 @@ export class UsageError extends Error {}
 export const USAGE = `usage: grpcroute-edge <command> [options]
 
 commands:
-  check   [-f PATH]... [--format text|json]       validate routes; exit 0 valid, 1 problems, 2 usage
-  compile [-f PATH]... [-o FILE]                  write the compiled route table (stdout without -o)
+  check   [-f PATH]... [--format text|json] [--config FILE]
+                                                  validate routes; exit 0 valid, 1 problems, 2 usage
+  compile [-f PATH]... [-o FILE] [--bindings FILE]
+                                                  write the compiled route table (stdout without -o)
   explain [-f PATH]... --host H --path /pkg.Service/Method [-H 'name: value']...
   explain [-f PATH]... --json                     one JSON request per stdin line, one JSON answer per line
   dev     [-f PATH]... [--port N] [--origin KEY=URL]...
@@ -20,20 +22,23 @@ const HELP_LINE = "  -h, --help               print this help and exit";
 
 /** `grpcroute-edge <command> --help`: every flag of the command, one line each. */
 export const COMMAND_HELP: Record<Command, string> = {
-  check: `usage: grpcroute-edge check [-f PATH]... [--format text|json]
+  check: `usage: grpcroute-edge check [-f PATH]... [--format text|json] [--config FILE]
 
 Validates the manifests. Exit 0 when valid, 1 with errors, 2 for usage errors.
 
 ${PATH_LINE}
   --format text|json       text: one line per diagnostic, then statuses (default); json: one document
+  -c, --config FILE        the wrangler.toml whose bindings the routes need (default ./wrangler.toml,
+                           read only when a BackendTrafficPolicy needs bindings)
 ${HELP_LINE}`,
 
-  compile: `usage: grpcroute-edge compile [-f PATH]... [-o FILE]
+  compile: `usage: grpcroute-edge compile [-f PATH]... [-o FILE] [--bindings FILE]
 
 Writes the compiled route table and prints a one-line summary. Errors: nothing is written, exit 1.
 
 ${PATH_LINE}
   -o, --output FILE        write the table to FILE (folders are created); without it, to stdout
+  --bindings FILE          write the wrangler.toml bindings the table needs (rate limits) to FILE
 ${HELP_LINE}`,
 
   explain: `usage: grpcroute-edge explain [-f PATH]... --host H --path /pkg.Service/Method [-H 'name: value']... [dry-run flags]
