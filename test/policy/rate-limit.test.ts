@@ -16,7 +16,21 @@ import { startOrigin, startRawOrigin, type RunningOrigin } from "../harness/orig
 import { startWorker, type RunningWorker } from "../harness/worker.ts";
 import { demoClient, via } from "../worker/setup.ts";
 
-const rules = ["exact", "per-user", "per-ip", "per-sub", "shared-a", "shared-b", "own-a", "own-b", "shadow", "local", "retry", "slow"];
+const rules = [
+  "exact",
+  "per-second",
+  "per-user",
+  "per-ip",
+  "per-sub",
+  "shared-a",
+  "shared-b",
+  "own-a",
+  "own-b",
+  "shadow",
+  "local",
+  "retry",
+  "slow",
+];
 
 function manifests(alpha: string, flaky: string, issuer: TokenIssuer): string {
   const route = `apiVersion: gateway.networking.k8s.io/v1
@@ -44,6 +58,7 @@ ${spec}`;
     originService("flaky", flaky),
     route,
     btp("exact", ["exact"], global("      - limit: {requests: 50, unit: Hour}")),
+    btp("per-second", ["per-second"], global("      - limit: {requests: 2, unit: Second}")),
     btp(
       "per-user",
       ["per-user"],
@@ -141,6 +156,15 @@ describe("Global limits in a Durable Object", () => {
     expect(count(results, "ok")).toBe(50);
     expect(count(results, Code.ResourceExhausted)).toBe(150);
     expect(alpha.calls.length - before).toBe(50);
+  });
+
+  test("windows are aligned to the unit: a per-Second limit starts afresh at the next second", async () => {
+    // Start just after a second begins, so three quick calls share one window.
+    while (Date.now() % 1000 > 300) await new Promise((r) => setTimeout(r, 20));
+    const first = [await echo("per-second"), await echo("per-second"), await echo("per-second")];
+    expect(first).toEqual(["ok", "ok", Code.ResourceExhausted]);
+    await new Promise((r) => setTimeout(r, 1000 - (Date.now() % 1000) + 20));
+    expect(await echo("per-second")).toBe("ok");
   });
 
   test("one counter per distinct header value, with the x-ratelimit headers (limit, remaining, reset)", async () => {
