@@ -118,6 +118,33 @@ function policyKeys(f: PolicyFigures) {
     policy_es256_rps_vs_open: vs("jwt-es256").rps_ratio,
     policy_es256_cpu_us_extra: vs("jwt-es256").cpu_us_extra,
     policy_jwks_fetches: f.jwks_fetches,
+    ...limitKeys(f),
+  };
+}
+
+/** Absent when the figures come from before rate limits were measured. */
+function limitKeys(f: PolicyFigures) {
+  const row = (s: string) => f.rows.find((r) => r.setup === s);
+  const vs = (s: string) => f.vs_open.find((r) => r.setup === s);
+  const local = row("limit-local");
+  const global = row("limit-global");
+  const vl = vs("limit-local");
+  const vg = vs("limit-global");
+  if (local === undefined || global === undefined || vl === undefined || vg === undefined) return {};
+  return {
+    limit_local_lone_p50_extra_ms: vl.lone_p50_extra_ms,
+    limit_local_p50_extra_ms: vl.p50_extra_ms,
+    limit_local_rps_vs_open: vl.rps_ratio,
+    limit_local_cpu_us: local.cpu_us_per_call.median,
+    limit_local_cpu_us_extra: vl.cpu_us_extra,
+    limit_global_lone_p50_ms: global.lone_p50_ms.median,
+    /** One Durable Object round trip, in process: no network. */
+    limit_global_lone_p50_extra_ms: vg.lone_p50_extra_ms,
+    limit_global_p50_extra_ms: vg.p50_extra_ms,
+    limit_global_rps_vs_open: vg.rps_ratio,
+    limit_global_cpu_us: global.cpu_us_per_call.median,
+    limit_global_cpu_us_extra: vg.cpu_us_extra,
+    limit_limited_calls: local.limited + global.limited,
   };
 }
 
