@@ -136,6 +136,7 @@ export function compile(resources: readonly Resource[]): CompileResult {
       const row = {
         route: routeIndex,
         index: ruleIndex,
+        ...(rule.name === undefined ? {} : { name: rule.name }),
         backends,
         cumulative,
         filters,

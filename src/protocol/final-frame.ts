@@ -20,6 +20,8 @@ export interface FinalFrameOptions {
   checkFinal?(flags: number, data: Uint8Array): ConnectError | undefined;
   /** Hears every chunk read from the origin, and the end of the relay (an idle watchdog). */
   watch?: { touch(): void; stop(): void };
+  /** Hears a status the edge wrote in place of the origin's (missing, malformed, or a broken stream). */
+  onEdgeStatus?(error: ConnectError): void;
 }
 
 /**
@@ -36,7 +38,10 @@ export function ensureFinalFrame(upstream: ReadableStream<Uint8Array>, options: 
   let ended = false;
   const end = (controller: ReadableStreamDefaultController<Uint8Array>, error?: ConnectError): void => {
     options.watch?.stop();
-    if (error !== undefined) controller.enqueue(options.encode(options.finalFrame(error)));
+    if (error !== undefined) {
+      options.onEdgeStatus?.(error);
+      controller.enqueue(options.encode(options.finalFrame(error)));
+    }
     controller.close();
     ended = true;
   };

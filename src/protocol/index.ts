@@ -41,6 +41,9 @@ export { decodeTextBody, type DecodedBody } from "./grpc-web/text-body.ts";
 export { peekStatus } from "./peek-status.ts";
 export { relayResponse, type StreamFailure, type RelayWatch } from "./relay-response.ts";
 
+// What a client received, for the access log.
+export { observeResponse, countRequestMessages, type Observed } from "./observe.ts";
+
 // Translation between gRPC-web and Connect.
 export { connectToGrpcWebHeaders, grpcWebToConnectHeaders } from "./translate/headers.ts";
 export { translatedBody, translatedMethod, type UpstreamBody } from "./translate/request.ts";

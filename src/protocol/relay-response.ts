@@ -26,7 +26,13 @@ const statusOk = 200;
  * mapping (https://github.com/grpc/grpc/blob/master/doc/http-grpc-status-mapping.md),
  * never the origin's page.
  */
-export function relayResponse(client: ClientProtocol, res: Response, failure: StreamFailure, watch?: RelayWatch): Response {
+export function relayResponse(
+  client: ClientProtocol,
+  res: Response,
+  failure: StreamFailure,
+  watch?: RelayWatch,
+  onEdgeStatus?: (error: ConnectError) => void,
+): Response {
   const problem =
     client.kind === "grpc-web"
       ? validateGrpcWebResponse(res)
@@ -36,6 +42,7 @@ export function relayResponse(client: ClientProtocol, res: Response, failure: St
   if (problem !== undefined) {
     watch?.stop();
     res.body?.cancel().catch(() => undefined);
+    onEdgeStatus?.(problem);
     return errorResponse(client, problem);
   }
   const headers = new Headers(res.headers);
@@ -45,15 +52,20 @@ export function relayResponse(client: ClientProtocol, res: Response, failure: St
       const statusInHeaders = res.headers.has(headerGrpcStatus);
       if (res.body === null) {
         watch?.stop();
-        if (!statusInHeaders) return errorResponse(client, new ConnectError("protocol error: missing status", Code.Internal));
+        if (!statusInHeaders) {
+          const missing = new ConnectError("protocol error: missing status", Code.Internal);
+          onEdgeStatus?.(missing);
+          return errorResponse(client, missing);
+        }
       }
       headers.set(headerContentType, grpcWebContentType(client.responseText, client.codec));
-      const body = res.body === null ? null : relayGrpcWebBody(res.body, { text: client.responseText, statusInHeaders, failure, watch });
+      const body =
+        res.body === null ? null : relayGrpcWebBody(res.body, { text: client.responseText, statusInHeaders, failure, watch, onEdgeStatus });
       return new Response(body, { status: statusOk, headers });
     }
     case "connect-unary":
       return new Response(res.body, { status: res.status, headers });
     case "connect-stream":
-      return new Response(relayConnectStreamBody(res.body!, failure, watch), { status: statusOk, headers });
+      return new Response(relayConnectStreamBody(res.body!, failure, watch, onEdgeStatus), { status: statusOk, headers });
   }
 }

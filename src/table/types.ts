@@ -105,6 +105,8 @@ export interface Rule {
   route: number;
   /** Index into the route's `spec.rules`. */
   index: number;
+  /** The rule's `name`, when it has one (for logs). */
+  name?: string;
   /** Backend ids with weight > 0, and the running sum of their weights. */
   backends: number[];
   cumulative: number[];

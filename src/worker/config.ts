@@ -58,6 +58,7 @@ export const varNames = [
   "MAX_MESSAGE_BYTES",
   "ORIGIN_HEADERS_TIMEOUT_MS",
   "STREAM_IDLE_TIMEOUT_MS",
+  "TRACEPARENT",
 ] as const;
 
 /**

@@ -15,6 +15,8 @@ export interface EdgeEnv {
   ORIGIN_HEADERS_TIMEOUT_MS?: string;
   /** Milliseconds an origin's response may go without a byte (default 300000); then UNAVAILABLE. */
   STREAM_IDLE_TIMEOUT_MS?: string;
+  /** "off": do not start a W3C trace (`traceparent`) for calls that arrive without one. */
+  TRACEPARENT?: string;
   [binding: string]: unknown;
 }
 

@@ -2,6 +2,7 @@ import {
   checkConnectGetMessage,
   detectProtocol,
   type Detected,
+  type ClientProtocol,
   parseDeadline,
   Code,
   ConnectError,
@@ -28,6 +29,8 @@ import { resolveOrigin } from "./origins.ts";
 import { ruleOf } from "./call/retry.ts";
 import { enforceSecurity } from "./policy/security.ts";
 import { enforceLimits } from "./policy/rate-limit.ts";
+import { CallLog } from "./observe/call-log.ts";
+import { headerRequestId, headerTraceparent, traceIds, type TraceIds } from "./observe/trace.ts";
 
 const rejectCodes: Record<RejectCode, Code> = {
   unimplemented: Code.Unimplemented,
@@ -63,13 +66,21 @@ function clientError(e: unknown): ConnectError {
  */
 export async function handleRequest(request: Request, matcher: Matcher, rc: RequestContext): Promise<Response> {
   let detected: Detected = { kind: "unknown", looksLike: "connect", reason: "" };
+  const ids = traceIds(request.headers, rc.env.TRACEPARENT !== "off");
+  const log = new CallLog(request, ids.requestId, ids.traceId, rc.env);
   try {
     detected = detectProtocol(request.method, request.headers, new URL(request.url));
-    return await handle(request, detected, matcher, rc);
+    // A preflight is the browser's question, not a call: it gets no log line.
+    if (detected.kind === "preflight") return await handle(request, detected, matcher, rc, log, ids);
+    const response = await handle(request, detected, matcher, rc, log, ids);
+    response.headers.set(headerRequestId, ids.requestId);
+    return log.finish(response, isClient(detected) ? detected : undefined);
   } catch (e) {
     const target: ErrorTarget = detected.kind === "preflight" ? { kind: "unknown", looksLike: "connect", reason: "" } : detected;
     try {
-      return errorResponse(target, internalError(e));
+      const error = internalError(e);
+      log.edge(error);
+      return log.finish(errorResponse(target, error), isClient(detected) ? detected : undefined);
     } catch {
       return new Response('{"code":"internal","message":"internal error at the edge"}', {
         status: 500,
@@ -79,7 +90,24 @@ export async function handleRequest(request: Request, matcher: Matcher, rc: Requ
   }
 }
 
-async function handle(request: Request, detected: Detected, matcher: Matcher, rc: RequestContext): Promise<Response> {
+const isClient = (d: Detected): d is ClientProtocol => d.kind === "grpc-web" || d.kind === "connect-unary" || d.kind === "connect-stream";
+
+/** The client's headers with the request id and, when the edge started a trace, its traceparent. */
+function withTrace(headers: Headers, ids: TraceIds): Headers {
+  const out = new Headers(headers);
+  out.set(headerRequestId, ids.requestId);
+  if (ids.started !== undefined) out.set(headerTraceparent, ids.started);
+  return out;
+}
+
+async function handle(
+  request: Request,
+  detected: Detected,
+  matcher: Matcher,
+  rc: RequestContext,
+  log: CallLog,
+  ids: TraceIds,
+): Promise<Response> {
   const loaded = edgeConfig(rc.env);
   if (loaded instanceof ConfigError) {
     // Without a usable config there is no CORS answer to give: the browser refuses.
@@ -99,10 +127,13 @@ async function handle(request: Request, detected: Detected, matcher: Matcher, rc
     if (detected.kind === "grpc" || detected.kind === "unknown") throw unforwardableError(detected);
     const client = detected;
     target = client;
+    log.client(client);
     const procedure = parseProcedure(url.pathname);
     if (procedure === null) {
       throw new ConnectError(`path ${url.pathname} is not a gRPC procedure: expected /pkg.Service/Method`, Code.Unimplemented);
     }
+    log.set("service", procedure.service);
+    log.set("method", procedure.method);
     for (const [name, value] of request.headers) {
       if (controlCharacter.test(value)) throw new ConnectError(`request header ${name} holds a control character`, Code.InvalidArgument);
     }
@@ -121,7 +152,15 @@ async function handle(request: Request, detected: Detected, matcher: Matcher, rc
     if (deadline.error !== undefined) throw deadline.error;
     const routeRequest: RouteRequest = { host: url.host, path: procedure.path, header: (name) => request.headers.get(name) };
     const decision = matcher.route(routeRequest, rc.random);
+    if (decision.kind === "forward" || decision.route !== undefined) {
+      const ref = decision.route!;
+      log.set("route", `${ref.namespace}/${ref.name}`);
+      log.set("rule", decision.rule);
+    }
     if (decision.kind === "reject") throw new ConnectError(decision.message, rejectCodes[decision.code]);
+    const b = decision.backend;
+    log.set("backend", `${b.namespace}/${b.name}:${b.port}`);
+    log.set("rule_name", matcher.table.rules[decision.edgeRuleId]?.name);
     // A SecurityPolicy decides before anything is sent: a denied call reaches no origin,
     // no mirror, and is never retried.
     const security = matcher.table.rules[decision.edgeRuleId]?.security;
@@ -158,11 +197,13 @@ async function handle(request: Request, detected: Detected, matcher: Matcher, rc
     const deadlineAt =
       deadline.at === undefined ? routeDeadline : routeDeadline === undefined ? deadline.at : Math.min(deadline.at, routeDeadline);
     const timer = startCallTimer(deadlineAt);
+    if (deadlineAt !== undefined) log.set("deadline_ms", deadlineAt - now);
+    log.set("origin_host", origin.binding !== undefined ? `binding:${origin.binding}` : new URL(origin.url).host);
     response = await forward({
       client,
       procedure,
       request,
-      headers: allowed?.headers ?? request.headers,
+      headers: withTrace(allowed?.headers ?? request.headers, ids),
       body: body.stream,
       whole: body.whole,
       url: allowed?.url ?? url,
@@ -175,12 +216,15 @@ async function handle(request: Request, detected: Detected, matcher: Matcher, rc
       table: matcher.table,
       rule,
       random: rc.random,
+      log,
     });
     applyResponseFilters(response.headers, decision.filters);
     rateHeaders?.forEach((v, k) => response.headers.set(k, v));
   } catch (e) {
     await body.drain();
-    response = errorResponse(target, clientError(e));
+    const error = clientError(e);
+    log.edge(error);
+    response = errorResponse(target, error);
   }
   applyCors(config.cors, request.headers.get(headerOrigin), response.headers);
   return response;

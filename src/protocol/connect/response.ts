@@ -16,6 +16,7 @@ export function relayConnectStreamBody(
   upstream: ReadableStream<Uint8Array>,
   failure: (reason: unknown) => ConnectError,
   watch?: FinalFrameOptions["watch"],
+  onEdgeStatus?: FinalFrameOptions["onEdgeStatus"],
 ): ReadableStream<Uint8Array> {
   return ensureFinalFrame(upstream, {
     isFinal: (flags) => (flags & endStreamFlag) === endStreamFlag,
@@ -26,5 +27,6 @@ export function relayConnectStreamBody(
     missingMessage: "protocol error: missing EndStreamResponse",
     checkFinal: (flags, data) => (flags & compressedFlag ? undefined : invalidEndStream(data)),
     watch,
+    onEdgeStatus,
   });
 }

@@ -14,6 +14,7 @@ export interface GrpcWebRelayOptions {
   /** What a broken stream means (deadline vs. reset). */
   failure(reason: unknown): ConnectError;
   watch?: FinalFrameOptions["watch"];
+  onEdgeStatus?: FinalFrameOptions["onEdgeStatus"];
 }
 
 const compressedFlag = 0x01;
@@ -35,5 +36,6 @@ export function relayGrpcWebBody(upstream: ReadableStream<Uint8Array>, options: 
     // A compressed trailer (0x81) cannot be read here; it passes as sent.
     checkFinal: (flags, data) => (flags & compressedFlag ? undefined : invalidTrailerBlock(data)),
     watch: options.watch,
+    onEdgeStatus: options.onEdgeStatus,
   });
 }

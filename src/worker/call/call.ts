@@ -5,6 +5,7 @@ import type { EdgeConfig } from "../config.ts";
 import type { CallTimer } from "./deadline-signal.ts";
 import type { EdgeEnv } from "../env.ts";
 import type { ForwardDecision } from "./retry.ts";
+import type { CallLog } from "../observe/call-log.ts";
 
 /**
  * One call on its way to an origin: what every attempt shares. Its own module, so that
@@ -31,4 +32,6 @@ export interface ForwardCall {
   table: RouteTable;
   rule: Rule | undefined;
   random: Random;
+  /** The call's access-log record: attempts, request counts, a status the edge decided. */
+  log: CallLog;
 }

@@ -2,6 +2,7 @@ import {
   Code,
   ConnectError,
   checkRequestBody,
+  countRequestMessages,
   requestBodyGuard,
   decodeTextBody,
   decodeTextBytes,
@@ -28,6 +29,13 @@ const firstHeaderWaitMs = 1000;
  * never reached its origin, or got a status the route retries, can be sent again (see
  * retry.ts). Throws ConnectError for anything the caller must answer as an error.
  */
+/** Complete envelopes in a whole framed body (5-byte header, then the length it gives). */
+function envelopeCount(bytes: Uint8Array): number {
+  let n = 0;
+  for (let at = 0; at + 5 <= bytes.length; n++) at += 5 + new DataView(bytes.buffer, bytes.byteOffset + at, 5).getUint32(1);
+  return n;
+}
+
 export async function forward(call: ForwardCall): Promise<Response> {
   const { client, timer } = call;
   const textMode = client.kind === "grpc-web" && client.text;
@@ -36,12 +44,23 @@ export async function forward(call: ForwardCall): Promise<Response> {
   const onGuard = (e: ConnectError): void => void (guardError ??= e);
   const bodyError = (): ConnectError | undefined => text?.error() ?? guardError;
   let replay: ReplayableBody | null;
+  const framed = client.kind !== "connect-unary";
+  let counted: (() => void) | undefined;
   if (call.whole !== undefined) {
     const bytes = textMode ? decodeTextBytes(call.whole) : call.whole;
     checkRequestBody(client, bytes, call.config.limits.maxMessageBytes);
+    call.log.request(call.whole.byteLength, framed ? envelopeCount(bytes) : bytes.byteLength > 0 ? 1 : 0);
     replay = wholeBody(bytes);
   } else {
     let source = text?.stream ?? call.body;
+    if (source !== null) {
+      const counter = countRequestMessages(framed);
+      source = source.pipeThrough(counter.transform);
+      counted = () => {
+        const c = counter.count();
+        call.log.request(c.bytes, c.messages);
+      };
+    }
     if (source !== null) source = source.pipeThrough(requestBodyGuard(client, call.config.limits.maxMessageBytes, onGuard));
     replay = source === null ? null : replayableBody(source);
   }
@@ -49,6 +68,11 @@ export async function forward(call: ForwardCall): Promise<Response> {
   const retryable = client.kind !== "connect-stream";
   let idleError: ConnectError | undefined;
   const failure = (reason: unknown): ConnectError => {
+    const e = streamFailure(reason);
+    call.log.edge(e);
+    return e;
+  };
+  const streamFailure = (reason: unknown): ConnectError => {
     if (timer.expired()) return deadlineError();
     if (isEdgeTimeout(reason)) return reason;
     const fromBody = bodyError();
@@ -86,7 +110,8 @@ export async function forward(call: ForwardCall): Promise<Response> {
       const early = bodyError();
       if (early !== undefined) throw early;
     }
-    for (let first = true; ; first = false) {
+    for (let first = true, attempts = 1; ; first = false, attempts++) {
+      call.log.set("attempts", attempts);
       const outcome = await attempt(call, decision, origin, replay, first, bodyError, (e) => (idleError = e));
       if (outcome.kind === "error") {
         if ((outcome.unsent || outcome.retryable === true) && (await retryNext())) continue;
@@ -107,10 +132,14 @@ export async function forward(call: ForwardCall): Promise<Response> {
         }
       }
       replay?.finish();
-      return outcome.translate ? await translatedResponse(client, res, failure) : relayResponse(client, res, failure, outcome.watch);
+      counted?.();
+      return outcome.translate
+        ? await translatedResponse(client, res, failure)
+        : relayResponse(client, res, failure, outcome.watch, (e) => call.log.edge(e));
     }
   } catch (e) {
     replay?.finish();
+    counted?.();
     if (timer.expired()) throw deadlineError();
     throw bodyError() ?? e;
   }

@@ -1,0 +1,253 @@
+import { Code, type ClientProtocol, type ConnectError, observeResponse } from "../../protocol/index.ts";
+import {
+  type AnalyticsBlob,
+  type AnalyticsDouble,
+  ANALYTICS_BLOBS,
+  ANALYTICS_DOUBLES,
+  ANALYTICS_LAYOUT_VERSION,
+} from "../../runtime/analytics-layout.ts";
+import type { EdgeEnv } from "../env.ts";
+
+/**
+ * One access-log line per call, written when the call is over (after the last byte to the
+ * client, or when the client goes away), in the shape Workers Logs indexes: one JSON object,
+ * snake_case, `v: 1`, fields absent rather than null. Later versions add fields, never
+ * rename them. The same call becomes one Analytics Engine data point when the ANALYTICS
+ * binding exists (src/runtime/analytics-layout.ts).
+ */
+export interface AccessRecord {
+  v: 1;
+  ts: string;
+  request_id: string;
+  trace_id?: string;
+  host: string;
+  protocol?: "grpc-web" | "grpc-web-text" | "connect" | "connect-get" | "connect-stream";
+  service?: string;
+  method?: string;
+  route?: string;
+  rule?: number;
+  rule_name?: string;
+  backend?: string;
+  origin_host?: string;
+  attempts?: number;
+  grpc_status: string;
+  grpc_code: number;
+  http_status: number;
+  status_source: "origin" | "edge";
+  edge_reason?: string;
+  duration_ms: number;
+  ttfb_ms?: number;
+  request_bytes: number;
+  response_bytes: number;
+  request_messages: number;
+  response_messages: number;
+  deadline_ms?: number;
+  colo?: string;
+  country?: string;
+}
+
+/** Upper-case names of gRPC codes (https://grpc.github.io/grpc/core/md_doc_statuscodes.html). */
+const codeNames = [
+  "OK",
+  "CANCELLED",
+  "UNKNOWN",
+  "INVALID_ARGUMENT",
+  "DEADLINE_EXCEEDED",
+  "NOT_FOUND",
+  "ALREADY_EXISTS",
+  "PERMISSION_DENIED",
+  "RESOURCE_EXHAUSTED",
+  "FAILED_PRECONDITION",
+  "ABORTED",
+  "OUT_OF_RANGE",
+  "UNIMPLEMENTED",
+  "INTERNAL",
+  "UNAVAILABLE",
+  "DATA_LOSS",
+  "UNAUTHENTICATED",
+] as const;
+
+/** The part of the Analytics Engine binding the edge uses. */
+interface AnalyticsDataset {
+  writeDataPoint(point: { indexes?: string[]; blobs?: string[]; doubles?: number[] }): void;
+}
+
+interface Cf {
+  colo?: string;
+  country?: string;
+}
+
+const reasonMax = 120;
+
+/** The facts of one call, filled in as the request goes through the edge. */
+export class CallLog {
+  readonly started = Date.now();
+  private readonly fields: Partial<AccessRecord> = {};
+  private edgeError: ConnectError | undefined;
+  private requestBytes = 0;
+  private requestMessages = 0;
+  private done = false;
+
+  constructor(
+    request: Request,
+    requestId: string,
+    traceId: string | undefined,
+    private readonly env: EdgeEnv,
+  ) {
+    const cf = (request as { cf?: Cf }).cf;
+    this.fields.request_id = requestId;
+    if (traceId !== undefined) this.fields.trace_id = traceId;
+    this.fields.host = new URL(request.url).host;
+    if (cf?.colo !== undefined) this.fields.colo = cf.colo;
+    if (cf?.country !== undefined) this.fields.country = cf.country;
+  }
+
+  set<K extends keyof AccessRecord>(key: K, value: AccessRecord[K] | undefined): void {
+    if (value !== undefined) this.fields[key] = value;
+  }
+
+  client(c: ClientProtocol): void {
+    this.fields.protocol =
+      c.kind === "grpc-web"
+        ? c.responseText
+          ? "grpc-web-text"
+          : "grpc-web"
+        : c.kind === "connect-stream"
+          ? "connect-stream"
+          : c.get
+            ? "connect-get"
+            : "connect";
+  }
+
+  /** The edge decided the call's status (an error it wrote, or a final frame it appended). */
+  edge(error: ConnectError): void {
+    this.edgeError ??= error;
+  }
+
+  request(bytes: number, messages: number): void {
+    this.requestBytes = bytes;
+    this.requestMessages = messages;
+  }
+
+  /**
+   * The response with its body watched: the line is written at its last byte, or when the
+   * client goes away (CANCELLED, from the edge), or at once for a response without a body.
+   */
+  finish(response: Response, client: ClientProtocol | undefined): Response {
+    const ttfb = Date.now() - this.started;
+    if (client === undefined || response.body === null) {
+      this.write(response, ttfb, client === undefined ? undefined : observeResponse(client, response).result(), false);
+      return response;
+    }
+    const observer = observeResponse(client, response);
+    let cancelled = false;
+    const body = response.body.pipeThrough(observer.transform);
+    const reader = body.getReader();
+    const watched = new ReadableStream<Uint8Array>({
+      pull: async (c) => {
+        const next = await reader.read().catch((e: unknown) => {
+          this.write(response, ttfb, observer.result(), false);
+          throw e;
+        });
+        if (next.done) {
+          c.close();
+          this.write(response, ttfb, observer.result(), false);
+        } else c.enqueue(next.value);
+      },
+      cancel: async (reason) => {
+        cancelled = true;
+        this.write(response, ttfb, observer.result(), cancelled);
+        await reader.cancel(reason);
+      },
+    });
+    return new Response(watched, { status: response.status, statusText: response.statusText, headers: response.headers });
+  }
+
+  private write(
+    response: Response,
+    ttfb: number,
+    seen: ReturnType<ReturnType<typeof observeResponse>["result"]> | undefined,
+    cancelled: boolean,
+  ): void {
+    if (this.done) return;
+    this.done = true;
+    let code: number;
+    let source: AccessRecord["status_source"] = "origin";
+    let reason: string | undefined;
+    if (cancelled) {
+      code = Code.Canceled;
+      source = "edge";
+      reason = "client went away";
+    } else if (this.edgeError !== undefined) {
+      code = this.edgeError.code;
+      source = "edge";
+      reason = this.edgeError.rawMessage;
+    } else code = seen?.code ?? Code.Unknown;
+    if (seen?.code === undefined && !cancelled && this.edgeError === undefined) {
+      source = "edge";
+      reason = "response ended without a status";
+    }
+    const record: AccessRecord = {
+      v: 1,
+      ts: new Date(this.started).toISOString(),
+      request_id: this.fields.request_id!,
+      ...this.fields,
+      host: this.fields.host!,
+      grpc_status: codeNames[code] ?? "UNKNOWN",
+      grpc_code: code,
+      http_status: response.status,
+      status_source: source,
+      duration_ms: Date.now() - this.started,
+      ttfb_ms: ttfb,
+      request_bytes: this.requestBytes,
+      response_bytes: seen?.bytes ?? 0,
+      request_messages: this.requestMessages,
+      response_messages: seen?.messages ?? 0,
+    };
+    if (reason !== undefined) record.edge_reason = reason.length > reasonMax ? `${reason.slice(0, reasonMax)}…` : reason;
+    console.log(JSON.stringify(record));
+    const dataset = this.env.ANALYTICS as AnalyticsDataset | undefined;
+    if (dataset !== undefined && typeof dataset.writeDataPoint === "function") {
+      try {
+        dataset.writeDataPoint(dataPoint(record));
+      } catch (e) {
+        console.log(
+          JSON.stringify({
+            v: 1,
+            level: "error",
+            request_id: record.request_id,
+            message: `analytics data point not written: ${String(e)}`,
+          }),
+        );
+      }
+    }
+  }
+}
+
+/** The record as an Analytics Engine data point, in the versioned layout. */
+export function dataPoint(r: AccessRecord): { indexes: string[]; blobs: string[]; doubles: number[] } {
+  const blob: Record<AnalyticsBlob, string> = {
+    layout: ANALYTICS_LAYOUT_VERSION,
+    host: r.host,
+    service: r.service ?? "",
+    method: r.method ?? "",
+    route: r.route ?? "",
+    rule: r.rule === undefined ? "" : String(r.rule),
+    backend: r.backend ?? "",
+    grpc_status: r.grpc_status,
+    protocol: r.protocol ?? "",
+    status_source: r.status_source,
+    colo: r.colo ?? "",
+  };
+  const double: Record<AnalyticsDouble, number> = {
+    duration_ms: r.duration_ms,
+    ttfb_ms: r.ttfb_ms ?? 0,
+    request_bytes: r.request_bytes,
+    response_bytes: r.response_bytes,
+    request_messages: r.request_messages,
+    response_messages: r.response_messages,
+    attempts: r.attempts ?? 0,
+    grpc_code: r.grpc_code,
+  };
+  return { indexes: [r.route ?? ""], blobs: ANALYTICS_BLOBS.map((b) => blob[b]), doubles: ANALYTICS_DOUBLES.map((d) => double[d]) };
+}
