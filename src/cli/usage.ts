@@ -10,7 +10,7 @@ commands:
                                                   write the compiled route table (stdout without -o)
   explain [-f PATH]... --host H --path /pkg.Service/Method [-H 'name: value']...
   explain [-f PATH]... --json                     one JSON request per stdin line, one JSON answer per line
-  dev     [-f PATH]... [--port N] [--origin KEY=URL]...
+  dev     [-f PATH]... [--port N] [--origin KEY=URL]... [--log-format text|json]
                                                   serve the worker in workerd on 127.0.0.1
 
 PATH is a file or folder of YAML manifests (default routes/), or - for stdin.`;
@@ -63,7 +63,7 @@ ${HELP_LINE}
 Without a JWT, API key or Basic credentials the policy asks for, the decision is
 UNAUTHENTICATED; explain never sees passwords, so a policy with basicAuth always is.`,
 
-  dev: `usage: grpcroute-edge dev [-f PATH]... [--port N] [--origin KEY=URL]... [--allowed-origins LIST] [--secret NAME=VALUE]...
+  dev: `usage: grpcroute-edge dev [-f PATH]... [--port N] [--origin KEY=URL]... [--allowed-origins LIST] [--secret NAME=VALUE]... [--log-format text|json]
 
 Compiles the routes and serves the real worker bundle in workerd on 127.0.0.1 until interrupted.
 
@@ -74,7 +74,13 @@ ${PATH_LINE}
   --allowed-origins LIST   the ALLOWED_ORIGINS var: browser origins allowed by CORS (default *)
   --secret NAME=VALUE      a Worker secret binding, e.g. EG_SECRET_DEFAULT_API_KEYS='{"client-a":"key"}';
                            repeatable; wins over .dev.vars
+  --log-format text|json   the worker's access and error log records on stdout: text, one short line
+                           per call, status coloured on a terminal unless NO_COLOR is set (default);
+                           json, the records as the worker wrote them, one JSON object per line, and
+                           dev's own lines (secrets:, listening on) go to stderr instead
 ${HELP_LINE}
+
+Anything else the worker prints (console.log, console.warn, console.error) goes to stderr unchanged.
 
 Worker secrets (and other bindings) are read from a .dev.vars file (NAME=value lines, as wrangler
 reads them) beside the routes (in the first -f folder), else in the current directory. dev prints

@@ -1,6 +1,8 @@
 import { build, type Plugin } from "esbuild";
 import { Miniflare, type MiniflareOptions } from "miniflare";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
+import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { serializeTable } from "../table/codec.ts";
 import type { RouteTable } from "../table/types.ts";
@@ -27,6 +29,12 @@ export interface WorkerOptions {
   port?: number;
   /** The `request.cf` every request gets (Miniflare's own placeholder when unset). */
   cf?: Record<string, unknown>;
+  /**
+   * Every line workerd prints, without its newline, instead of Miniflare echoing it on this
+   * process's stdout and stderr; `stream` says which one workerd wrote it on (console.log on
+   * stdout, console.warn and console.error on stderr).
+   */
+  onLogLine?: (line: string, stream: "stdout" | "stderr") => void;
 }
 
 /** Replaces the worker's `.generated/routes.json.txt` import with the given table, as text. */
@@ -57,6 +65,13 @@ export async function bundleWorker(table: RouteTable): Promise<string> {
   return out.outputFiles[0]!.text;
 }
 
+function lineHandler(onLogLine: NonNullable<WorkerOptions["onLogLine"]>): (stdout: Readable, stderr: Readable) => void {
+  return (stdout, stderr) => {
+    createInterface({ input: stdout, crlfDelay: Number.POSITIVE_INFINITY }).on("line", (l) => onLogLine(l, "stdout"));
+    createInterface({ input: stderr, crlfDelay: Number.POSITIVE_INFINITY }).on("line", (l) => onLogLine(l, "stderr"));
+  };
+}
+
 /** The worker with `table`, in workerd (Miniflare), listening on 127.0.0.1 only. */
 export async function startWorker(table: RouteTable, options: WorkerOptions = {}): Promise<RunningWorker> {
   const script = await bundleWorker(table);
@@ -69,6 +84,7 @@ export async function startWorker(table: RouteTable, options: WorkerOptions = {}
     bindings: options.vars ?? {},
     ...(options.serviceBindings !== undefined ? { serviceBindings: options.serviceBindings } : {}),
     ...(options.cf !== undefined ? { cf: options.cf } : {}),
+    ...(options.onLogLine !== undefined ? { handleRuntimeStdio: lineHandler(options.onLogLine) } : {}),
     // The bindings the table needs, as wrangler.toml declares them for a deploy: Miniflare
     // runs the rate-limiting binding and the Durable Object locally.
     ...(table.bindings?.rateLimits !== undefined
