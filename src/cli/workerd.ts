@@ -13,6 +13,8 @@ const entry = join(root, "src", "worker", "index.ts");
 
 /** workerd 1.20260426.1 (miniflare 4.20260426.0) knows no later date; keep wrangler.toml in step. */
 export const COMPATIBILITY_DATE = "2026-04-26";
+/** As wrangler.toml: request.signal tells the worker when a client goes away. */
+export const COMPATIBILITY_FLAGS = ["enable_request_signal"];
 
 export interface RunningWorker {
   /** `http://127.0.0.1:<port>`, no trailing slash. */
@@ -79,6 +81,7 @@ export async function startWorker(table: RouteTable, options: WorkerOptions = {}
     modules: true,
     script,
     compatibilityDate: COMPATIBILITY_DATE,
+    compatibilityFlags: COMPATIBILITY_FLAGS,
     host: "127.0.0.1",
     port: options.port ?? 0,
     bindings: options.vars ?? {},

@@ -1,71 +1,6 @@
 import { Code, type ClientProtocol, type ConnectError, observeResponse } from "../../protocol/index.ts";
-import {
-  type AnalyticsBlob,
-  type AnalyticsDouble,
-  ANALYTICS_BLOBS,
-  ANALYTICS_DOUBLES,
-  ANALYTICS_LAYOUT_VERSION,
-} from "../../runtime/analytics-layout.ts";
+import { type AccessRecord, codeNames, dataPoint } from "../../runtime/access-record.ts";
 import type { EdgeEnv } from "../env.ts";
-
-/**
- * One access-log line per call, written when the call is over (after the last byte to the
- * client, or when the client goes away), in the shape Workers Logs indexes: one JSON object,
- * snake_case, `v: 1`, fields absent rather than null. Later versions add fields, never
- * rename them. The same call becomes one Analytics Engine data point when the ANALYTICS
- * binding exists (src/runtime/analytics-layout.ts).
- */
-export interface AccessRecord {
-  v: 1;
-  ts: string;
-  request_id: string;
-  trace_id?: string;
-  host: string;
-  protocol?: "grpc-web" | "grpc-web-text" | "connect" | "connect-get" | "connect-stream";
-  service?: string;
-  method?: string;
-  route?: string;
-  rule?: number;
-  rule_name?: string;
-  backend?: string;
-  origin_host?: string;
-  attempts?: number;
-  grpc_status: string;
-  grpc_code: number;
-  http_status: number;
-  status_source: "origin" | "edge";
-  edge_reason?: string;
-  duration_ms: number;
-  ttfb_ms?: number;
-  request_bytes: number;
-  response_bytes: number;
-  request_messages: number;
-  response_messages: number;
-  deadline_ms?: number;
-  colo?: string;
-  country?: string;
-}
-
-/** Upper-case names of gRPC codes (https://grpc.github.io/grpc/core/md_doc_statuscodes.html). */
-const codeNames = [
-  "OK",
-  "CANCELLED",
-  "UNKNOWN",
-  "INVALID_ARGUMENT",
-  "DEADLINE_EXCEEDED",
-  "NOT_FOUND",
-  "ALREADY_EXISTS",
-  "PERMISSION_DENIED",
-  "RESOURCE_EXHAUSTED",
-  "FAILED_PRECONDITION",
-  "ABORTED",
-  "OUT_OF_RANGE",
-  "UNIMPLEMENTED",
-  "INTERNAL",
-  "UNAVAILABLE",
-  "DATA_LOSS",
-  "UNAUTHENTICATED",
-] as const;
 
 /** The part of the Analytics Engine binding the edge uses. */
 interface AnalyticsDataset {
@@ -79,7 +14,11 @@ interface Cf {
 
 const reasonMax = 120;
 
-/** The facts of one call, filled in as the request goes through the edge. */
+/**
+ * The facts of one call, filled in as the request goes through the edge, written as one
+ * access-log line (src/runtime/access-record.ts) and one Analytics Engine data point when the
+ * ANALYTICS binding exists.
+ */
 export class CallLog {
   readonly started = Date.now();
   private readonly fields: Partial<AccessRecord> = {};
@@ -89,15 +28,15 @@ export class CallLog {
   private done = false;
 
   constructor(
-    request: Request,
+    private readonly incoming: Request,
     requestId: string,
     traceId: string | undefined,
     private readonly env: EdgeEnv,
   ) {
-    const cf = (request as { cf?: Cf }).cf;
+    const cf = (incoming as { cf?: Cf }).cf;
     this.fields.request_id = requestId;
     if (traceId !== undefined) this.fields.trace_id = traceId;
-    this.fields.host = new URL(request.url).host;
+    this.fields.host = new URL(incoming.url).host;
     if (cf?.colo !== undefined) this.fields.colo = cf.colo;
     if (cf?.country !== undefined) this.fields.country = cf.country;
   }
@@ -141,6 +80,8 @@ export class CallLog {
     }
     const observer = observeResponse(client, response);
     let cancelled = false;
+    // workerd aborts request.signal when the client goes away, even while the body waits.
+    this.incoming.signal?.addEventListener("abort", () => this.write(response, ttfb, observer.result(), true), { once: true });
     const body = response.body.pipeThrough(observer.transform);
     const reader = body.getReader();
     const watched = new ReadableStream<Uint8Array>({
@@ -222,32 +163,4 @@ export class CallLog {
       }
     }
   }
-}
-
-/** The record as an Analytics Engine data point, in the versioned layout. */
-export function dataPoint(r: AccessRecord): { indexes: string[]; blobs: string[]; doubles: number[] } {
-  const blob: Record<AnalyticsBlob, string> = {
-    layout: ANALYTICS_LAYOUT_VERSION,
-    host: r.host,
-    service: r.service ?? "",
-    method: r.method ?? "",
-    route: r.route ?? "",
-    rule: r.rule === undefined ? "" : String(r.rule),
-    backend: r.backend ?? "",
-    grpc_status: r.grpc_status,
-    protocol: r.protocol ?? "",
-    status_source: r.status_source,
-    colo: r.colo ?? "",
-  };
-  const double: Record<AnalyticsDouble, number> = {
-    duration_ms: r.duration_ms,
-    ttfb_ms: r.ttfb_ms ?? 0,
-    request_bytes: r.request_bytes,
-    response_bytes: r.response_bytes,
-    request_messages: r.request_messages,
-    response_messages: r.response_messages,
-    attempts: r.attempts ?? 0,
-    grpc_code: r.grpc_code,
-  };
-  return { indexes: [r.route ?? ""], blobs: ANALYTICS_BLOBS.map((b) => blob[b]), doubles: ANALYTICS_DOUBLES.map((d) => double[d]) };
 }
