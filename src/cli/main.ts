@@ -28,6 +28,10 @@ export async function main(argv: readonly string[]): Promise<number> {
         const { dev } = await import("./dev.ts");
         return await dev(rest);
       }
+      case "stats": {
+        const { stats } = await import("./stats.ts");
+        return await stats(rest);
+      }
       case "help":
       case "--help":
       case "-h":

@@ -12,10 +12,12 @@ commands:
   explain [-f PATH]... --json                     one JSON request per stdin line, one JSON answer per line
   dev     [-f PATH]... [--port N] [--origin KEY=URL]... [--log-format text|json]
                                                   serve the worker in workerd on 127.0.0.1
+  stats   [--since 15m] [--by route|backend|method|status] [--json] [--print-sql] [--dataset NAME]
+                                                  calls, success, RPS and latency from Analytics Engine
 
 PATH is a file or folder of YAML manifests (default routes/), or - for stdin.`;
 
-export type Command = "check" | "compile" | "explain" | "dev";
+export type Command = "check" | "compile" | "explain" | "dev" | "stats";
 
 const PATH_LINE = "  -f, --file PATH          a file or folder of YAML manifests, or - for stdin; repeatable (default routes/)";
 const HELP_LINE = "  -h, --help               print this help and exit";
@@ -90,10 +92,31 @@ is missing. ORIGINS and ALLOWED_ORIGINS always come from the flags above.
 In dev a cf-connecting-ip header sent by the client is honoured, so clientCIDRs rules can be
 tried locally (send -H 'cf-connecting-ip: 203.0.113.7'). On Cloudflare that header is always
 set by Cloudflare itself to the real client address; a client cannot choose it.`,
+
+  stats: `usage: grpcroute-edge stats [--since 15m] [--by route|backend|method|status] [--json] [--print-sql] [--dataset NAME]
+
+Calls, success rate, requests per second and p50/p99 latency of the deployed worker, one row per
+group, most calls first, from the data points it writes to Workers Analytics Engine (read through
+its SQL API, weighted by _sample_interval so sampled data still counts every call).
+
+  --since N[s|m|h|d]       how far back to look, e.g. 30s, 15m, 6h, 7d (default 15m)
+  --by route|backend|method|status
+                           what one row is (default route); method is service/method,
+                           status the gRPC status code name (OK, UNAVAILABLE, ...)
+  --json                   print one JSON document: {"since", "by", "rows": [{"<by>", "calls",
+                           "success_rate", "rps", "p50_ms", "p99_ms"}]}
+  --print-sql              print the SQL and exit, without credentials (for a dashboard or curl)
+  --dataset NAME           the Analytics Engine dataset, the binding's dataset in wrangler.toml
+                           (default grpcroute_edge)
+${HELP_LINE}
+
+Needs CLOUDFLARE_ACCOUNT_ID and CLOUDFLARE_API_TOKEN (a token with Account Analytics Read), the
+names wrangler uses. For tests only, GRPCROUTE_EDGE_ANALYTICS_URL replaces the API base URL
+https://api.cloudflare.com/client/v4. Exit 0 ok, 1 when the API fails, 2 for usage errors.`,
 };
 
 export function isCommand(s: string | undefined): s is Command {
-  return s === "check" || s === "compile" || s === "explain" || s === "dev";
+  return s === "check" || s === "compile" || s === "explain" || s === "dev" || s === "stats";
 }
 
 /** Every command's `-h`/`--help` option. */

@@ -143,6 +143,7 @@ describe("grpcroute-edge <command> --help", () => {
     compile: ["--file", "--output", "--help"],
     explain: ["--file", "--host", "--path", "--header", "--json", "--jwt-claims", "--client-ip", "--country", "--api-key-client", "--help"],
     dev: ["--file", "--port", "--origin", "--allowed-origins", "--secret", "--help"],
+    stats: ["--since", "--by", "--json", "--print-sql", "--dataset", "--help"],
   };
   it.each(Object.keys(flags))("%s --help and -h print its usage with one line per flag, exit 0", (command) => {
     for (const h of ["--help", "-h"]) {
