@@ -74,6 +74,15 @@ function lineHandler(onLogLine: NonNullable<WorkerOptions["onLogLine"]>): (stdou
   };
 }
 
+/**
+ * Without a listener, the worker's own output passes through but its access-log records
+ * (one per call) do not: a load test would print thousands.
+ */
+function quietAccessLog(line: string, stream: "stdout" | "stderr"): void {
+  if (stream === "stdout" && line.startsWith('{"v":1,')) return;
+  (stream === "stdout" ? process.stdout : process.stderr).write(`${line}\n`);
+}
+
 /** The worker with `table`, in workerd (Miniflare), listening on 127.0.0.1 only. */
 export async function startWorker(table: RouteTable, options: WorkerOptions = {}): Promise<RunningWorker> {
   const script = await bundleWorker(table);
@@ -87,7 +96,7 @@ export async function startWorker(table: RouteTable, options: WorkerOptions = {}
     bindings: options.vars ?? {},
     ...(options.serviceBindings !== undefined ? { serviceBindings: options.serviceBindings } : {}),
     ...(options.cf !== undefined ? { cf: options.cf } : {}),
-    ...(options.onLogLine !== undefined ? { handleRuntimeStdio: lineHandler(options.onLogLine) } : {}),
+    handleRuntimeStdio: lineHandler(options.onLogLine ?? quietAccessLog),
     // The bindings the table needs, as wrangler.toml declares them for a deploy: Miniflare
     // runs the rate-limiting binding and the Durable Object locally.
     ...(table.bindings?.rateLimits !== undefined
