@@ -4,6 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { startDemo } from "./stack.ts";
+import { logRouter, useColor } from "../src/cli/log-format.ts";
 
 function port(value: string, flag: string): number {
   const n = Number(value);
@@ -22,6 +23,8 @@ export async function main(argv: string[]): Promise<number> {
   const demo = await startDemo({
     pagePort: port(values["page-port"], "--page-port"),
     workerPort: port(values["worker-port"], "--worker-port"),
+    // Each call the page makes shows as one line, as under `grpcroute-edge dev`.
+    onLogLine: logRouter({ format: "text", color: useColor(process.stdout, process.env), stdout: process.stdout, stderr: process.stderr }),
   });
   process.stdout.write(
     `worker   ${demo.workerUrl} (ALLOWED_ORIGINS=${demo.page.origin})\n` +

@@ -45,6 +45,8 @@ export interface DemoOptions {
   /** 0 (default) picks free ports. */
   pagePort?: number;
   workerPort?: number;
+  /** Every line the worker prints (its access log among them), as `dev` shows them. */
+  onLogLine?: (line: string, stream: "stdout" | "stderr") => void;
 }
 
 export interface RunningDemo {
@@ -90,6 +92,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   try {
     worker = await startWorker(r.table, {
       port: options.workerPort ?? 0,
+      ...(options.onLogLine !== undefined ? { onLogLine: options.onLogLine } : {}),
       vars: {
         ALLOWED_ORIGINS: page.origin,
         // The ports are free ones picked now, so the manifests' annotations are overridden.
