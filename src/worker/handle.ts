@@ -48,14 +48,14 @@ export interface RequestContext {
 const controlCharacter = /[\x00-\x08\x0a-\x1f\x7f]/;
 
 /** What a caller sees of an error the edge did not mean to produce: no message, no stack. */
-function internalError(e: unknown): ConnectError {
-  console.error("grpcroute-edge: internal error:", e instanceof Error ? (e.stack ?? e.message) : e);
+function internalError(e: unknown, log: CallLog): ConnectError {
+  log.error(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   return new ConnectError("internal error at the edge", Code.Internal);
 }
 
 /** The error to answer for anything thrown: ConnectErrors are the edge's own; the rest is hidden. */
-function clientError(e: unknown): ConnectError {
-  return e instanceof ConnectError ? e : internalError(e);
+function clientError(e: unknown, log: CallLog): ConnectError {
+  return e instanceof ConnectError ? e : internalError(e, log);
 }
 
 /**
@@ -78,7 +78,7 @@ export async function handleRequest(request: Request, matcher: Matcher, rc: Requ
   } catch (e) {
     const target: ErrorTarget = detected.kind === "preflight" ? { kind: "unknown", looksLike: "connect", reason: "" } : detected;
     try {
-      const error = internalError(e);
+      const error = internalError(e, log);
       log.edge(error);
       return log.finish(errorResponse(target, error), isClient(detected) ? detected : undefined);
     } catch {
@@ -222,7 +222,7 @@ async function handle(
     rateHeaders?.forEach((v, k) => response.headers.set(k, v));
   } catch (e) {
     await body.drain();
-    const error = clientError(e);
+    const error = clientError(e, log);
     log.edge(error);
     response = errorResponse(target, error);
   }

@@ -166,6 +166,10 @@ describe("one line per call", () => {
       http_status: 503,
       attempts: 2,
     });
+    // Why it failed goes into a second line, level error, with the same request id.
+    await eventually(() => other.some((l) => l.includes(`"request_id":"${dead}"`)), 100);
+    const why = other.filter((l) => l.includes(`"request_id":"${dead}"`)).map((l) => JSON.parse(l) as LogRecord);
+    expect(why[0]).toMatchObject({ v: 1, level: "error", message: expect.stringContaining("is unreachable") });
     const reset = rid();
     await settle(
       (async () => {

@@ -75,8 +75,8 @@ export async function attempt(
     // workerd reads one chunk of the body ahead while it connects; a connection that
     // failed before fetch() read again (refused) sent nothing, one reset later may have.
     const unsent = sent.taken() <= 1;
-    console.error(
-      `grpcroute-edge: origin for ${label(decision)} is unreachable (${unsent ? "nothing sent" : "request partly sent"}): ${describe(reason)}`,
+    call.log.error(
+      `origin for ${label(decision)} is unreachable (${unsent ? "nothing sent" : "request partly sent"}): ${describe(reason)}`,
     );
     return { kind: "error", error: new ConnectError(`origin for ${label(decision)} is unreachable`, Code.Unavailable), unsent };
   } finally {
@@ -106,7 +106,7 @@ export async function attempt(
         res = new Response(bytes, { status: res.status, statusText: res.statusText, headers: res.headers });
       } catch (reason) {
         if (timer.expired()) return { kind: "error", error: deadlineError(), unsent: false };
-        console.error(`grpcroute-edge: origin response for ${label(decision)} broke: ${describe(reason)}`);
+        call.log.error(`origin response for ${label(decision)} broke: ${describe(reason)}`);
         return {
           kind: "error",
           error: isEdgeTimeout(reason) ? reason : new ConnectError("origin stream broke", Code.Unavailable),

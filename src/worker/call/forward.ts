@@ -78,7 +78,7 @@ export async function forward(call: ForwardCall): Promise<Response> {
     const fromBody = bodyError();
     if (fromBody !== undefined) return fromBody;
     if (idleError !== undefined) return idleError;
-    console.error(`grpcroute-edge: origin stream for ${label(call.decision)} broke: ${describe(reason)}`);
+    call.log.error(`origin stream for ${label(call.decision)} broke: ${describe(reason)}`);
     return new ConnectError("origin stream broke", Code.Unavailable);
   };
   let decision = call.decision;
