@@ -18,8 +18,20 @@ export type ErrorTarget = Exclude<Detected, { kind: "preflight" }>;
 /** HTTP 415 for a content type nobody here speaks, as Connect servers answer (https://connectrpc.com/docs/protocol#unary-request). */
 const statusUnsupportedMediaType = 415;
 
-/** Write `error` in the protocol of `target`. */
-export function errorResponse(target: ErrorTarget, error: ConnectError, headers: Headers = new Headers()): Response {
+/**
+ * The longest message the edge writes: messages may quote client input (a path, a header),
+ * and a status header tens of KiB long is one clients cannot parse.
+ */
+export const maxErrorMessageChars = 512;
+
+function bounded(error: ConnectError): ConnectError {
+  if (error.rawMessage.length <= maxErrorMessageChars) return error;
+  return new ConnectError(`${error.rawMessage.slice(0, maxErrorMessageChars)}…`, error.code, error.metadata);
+}
+
+/** Write `error` in the protocol of `target`, its message bounded. */
+export function errorResponse(target: ErrorTarget, given: ConnectError, headers: Headers = new Headers()): Response {
+  const error = bounded(given);
   // An error's metadata is for the caller (a `www-authenticate` challenge, say) in every
   // protocol; the gRPC and Connect unary writers (connect-es) copy it themselves.
   if (target.kind === "connect-stream") error.metadata.forEach((value, name) => headers.append(name, value));

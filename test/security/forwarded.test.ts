@@ -21,6 +21,11 @@ const spoofed: Record<string, string> = {
   "X-Forwarded-Host": spoofedHost,
   "x-forwarded-proto": "https",
   forwarded: `for=${spoofedIp};host=${spoofedHost};proto=https`,
+  // The ones the edge does not set itself are removed too: some origins trust them.
+  "x-forwarded-port": "6666",
+  "x-forwarded-prefix": "/evil",
+  "x-forwarded-client-cert": `By=spiffe://evil;URI=spiffe://${spoofedHost}`,
+  "x-forwarded-server": spoofedHost,
 };
 const edgeHost = "api.example.com";
 
@@ -42,6 +47,9 @@ function expectEdgeValues(seen: Record<string, string>, what: string): void {
   expect(all, `${what}: the client's address reached the origin`).not.toContain(spoofedIp);
   expect(all, `${what}: the client's host reached the origin`).not.toContain(spoofedHost);
   expect(seen.forwarded, `${what}: forwarded`).toBeUndefined();
+  for (const name of ["x-forwarded-port", "x-forwarded-prefix", "x-forwarded-client-cert", "x-forwarded-server"]) {
+    expect(seen[name], `${what}: ${name}`).toBeUndefined();
+  }
   expect(seen["x-forwarded-host"], `${what}: x-forwarded-host`).toBe(edgeHost);
   expect(seen["x-forwarded-proto"], `${what}: x-forwarded-proto`).toBe("http");
   // x-forwarded-for comes only from cf-connecting-ip (set by Cloudflare; Miniflare sets

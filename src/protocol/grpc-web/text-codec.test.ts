@@ -1,4 +1,5 @@
-import { describe, expect, test } from "vitest";
+import type { ConnectError } from "@connectrpc/connect";
+import { describe, expect, it, test } from "vitest";
 import { createTextDecodeStream, encodeTextFrame } from "./text-codec.ts";
 
 /** Vectors from the gRPC-web protocol (https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-WEB.md). */
@@ -34,5 +35,30 @@ describe("gRPC-web text codec", () => {
   test("a partial quantum at EOF and non-base64 input are INTERNAL errors", async () => {
     await expect(decode(["AAAAAAIIAQ=", ""])).rejects.toMatchObject({ code: 13 });
     await expect(decode(["AA*A"])).rejects.toMatchObject({ code: 13 });
+  });
+});
+
+describe("text decoding shares nothing between requests", () => {
+  async function decodeAll(chunks: Uint8Array[]): Promise<Uint8Array | ConnectError> {
+    const out: Uint8Array[] = [];
+    const stream = new ReadableStream<Uint8Array>({
+      start(c) {
+        for (const ch of chunks) c.enqueue(ch);
+        c.close();
+      },
+    }).pipeThrough(createTextDecodeStream());
+    try {
+      for await (const b of stream) out.push(b);
+    } catch (e) {
+      return e as ConnectError;
+    }
+    return Uint8Array.from(out.flatMap((b) => [...b]));
+  }
+
+  it("a request whose chunk ends inside a UTF-8 sequence leaves nothing for the next one", async () => {
+    // The first (bad) body stops in the middle of a 3-byte UTF-8 sequence.
+    await decodeAll([new TextEncoder().encode("AAAA"), new Uint8Array([0xe2, 0x82])]);
+    const next = await decodeAll([new TextEncoder().encode("AAECAw==")]);
+    expect(next).toEqual(new Uint8Array([0, 1, 2, 3]));
   });
 });

@@ -8,8 +8,10 @@ import { Code, ConnectError } from "@connectrpc/connect";
  */
 
 const whitespace = /[\s]+/g;
-// Base64 is ASCII; any other byte decodes to a character atob rejects.
-const ascii = new TextDecoder();
+// Base64 is ASCII; any other byte decodes to a character atob rejects. A single-byte
+// encoding decodes each chunk on its own: no half character is ever held back, so nothing
+// of one request's body can carry into another's (one decoder serves every request).
+const ascii = new TextDecoder("latin1");
 
 /**
  * Decode a text request body into binary, streaming: complete 4-character quanta are
@@ -26,7 +28,7 @@ export function createTextDecodeStream(onError?: (error: ConnectError) => void):
   };
   return new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
-      pending += ascii.decode(chunk, { stream: true }).replace(whitespace, "");
+      pending += ascii.decode(chunk).replace(whitespace, "");
       const usable = pending.length - (pending.length % 4);
       if (usable === 0) return;
       let bytes: Uint8Array;

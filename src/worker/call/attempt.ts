@@ -56,6 +56,13 @@ export async function attempt(
   const abortOnDeadline = (): void => controller.abort(deadlineError());
   if (timer.signal?.aborted) abortOnDeadline();
   timer.signal?.addEventListener("abort", abortOnDeadline, { once: true });
+  // workerd aborts the incoming request's signal when it sees the client go away (the
+  // enable_request_signal compatibility flag): end the origin call then. (workerd
+  // 1.20260426 notices only when it writes to the client, so a call that is quiet on both
+  // sides still waits for its idle or headers timeout.)
+  const clientGone = (): void => controller.abort(new ConnectError("the client went away", Code.Canceled));
+  if (call.request.signal?.aborted) clientGone();
+  call.request.signal?.addEventListener("abort", clientGone, { once: true });
   // A BackendTrafficPolicy's perRetry.timeout bounds each attempt's wait for headers.
   const perTry = call.rule?.retry?.perTryTimeoutMs;
   const headersMs = perTry === undefined ? limits.originHeadersTimeoutMs : Math.min(perTry, limits.originHeadersTimeoutMs);
