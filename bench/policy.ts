@@ -155,7 +155,7 @@ spec:
 }
 
 /** Kernel clock ticks per second, the unit of utime and stime in /proc/<pid>/stat. */
-function clockTicks(): number {
+export function clockTicks(): number {
   try {
     return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
   } catch {
@@ -164,7 +164,7 @@ function clockTicks(): number {
 }
 
 /** utime + stime of a process, in ticks, summed over all its threads. */
-function cpuTicks(pid: number): number {
+export function cpuTicks(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   // The command name may hold spaces and parentheses; fields are counted from its closing one.
   const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
@@ -175,7 +175,7 @@ function cpuTicks(pid: number): number {
  * Miniflare spawns workerd itself and exposes no pid, so it is found as the one workerd
  * process descending from this Node process that was not there before the worker started.
  */
-async function startWithPid(start: () => Promise<RunningWorker>): Promise<{ worker: RunningWorker; pid: number }> {
+export async function startWithPid(start: () => Promise<RunningWorker>): Promise<{ worker: RunningWorker; pid: number }> {
   const before = new Set(workerdPids());
   const worker = await start();
   const fresh = workerdPids().filter((p) => !before.has(p));

@@ -5,6 +5,7 @@ import { measureBuild, measureBundle, outDir, root } from "./build.ts";
 import { measureColdStart } from "./cold-start.ts";
 import { runMatch, type MatchRow } from "./match.ts";
 import { measureMemory } from "./memory.ts";
+import { measureObserve, type ObserveFigures } from "./observe.ts";
 import { measurePolicy, type PolicyFigures } from "./policy.ts";
 import { measureProxy, type ProxyFigures } from "./proxy.ts";
 import { renderReport } from "./report.ts";
@@ -14,7 +15,7 @@ import { measureStream } from "./stream.ts";
  * `npm run bench`: every benchmark, BENCHMARKS.md and bench/results.json.
  * `npm run bench -- --quick`: a reduced run (< 1 minute) that writes bench/out/ only.
  * `npm run bench -- --report-only`: BENCHMARKS.md again from bench/results.json.
- * `npm run bench -- --only policy`: that benchmark alone, its figures merged into
+ * `npm run bench -- --only policy` (or `observe`): that benchmark alone, its figures merged into
  *   bench/results.json and BENCHMARKS.md re-rendered (with `--quick`: printed only), so
  *   one section can be measured again without the half hour the others take.
  * Either way the results are printed as one JSON line, last.
@@ -32,6 +33,7 @@ export interface Plan {
   stream: { mib: number; runs: number; rules: number };
   memory: { matcherRules: number; workerdRules: number[] };
   policy: { requests: number; loneRequests: number; runs: number; concurrency: number };
+  observe: { requests: number; loneRequests: number; runs: number; concurrency: number };
 }
 
 export function plan(quick: boolean): Plan {
@@ -49,6 +51,7 @@ export function plan(quick: boolean): Plan {
         stream: { mib: 16, runs: 1, rules: 10000 },
         memory: { matcherRules: 50000, workerdRules: [10000] },
         policy: { requests: 200, loneRequests: 50, runs: 2, concurrency: 16 },
+        observe: { requests: 200, loneRequests: 50, runs: 2, concurrency: 16 },
       }
     : {
         quick,
@@ -68,6 +71,7 @@ export function plan(quick: boolean): Plan {
         stream: { mib: 64, runs: 3, rules: 10000 },
         memory: { matcherRules: 50000, workerdRules: [10, 10000] },
         policy: { requests: 1500, loneRequests: 300, runs: 5, concurrency: 16 },
+        observe: { requests: 1500, loneRequests: 300, runs: 6, concurrency: 16 },
       };
 }
 
@@ -148,25 +152,51 @@ function limitKeys(f: PolicyFigures) {
   };
 }
 
+/** Logging and the data point together are the headline: that is the worker as deployed with ANALYTICS bound. */
+function observeKeys(f: ObserveFigures) {
+  const row = (s: string) => f.rows.find((r) => r.setup === s)!;
+  const vs = (s: string) => f.vs_off.find((r) => r.setup === s)!;
+  const on = vs("log+analytics");
+  const log = vs("log");
+  return {
+    observe_rps_vs_off: on.rps_ratio,
+    observe_lone_rps_vs_off: on.lone_rps_ratio,
+    observe_p50_extra_ms: on.p50_extra_ms,
+    observe_lone_p50_extra_ms: on.lone_p50_extra_ms,
+    observe_cpu_us_off: row("off").cpu_us_per_call.median,
+    observe_cpu_us_extra: on.cpu_us_extra,
+    observe_log_only_rps_vs_off: log.rps_ratio,
+    observe_log_only_lone_p50_extra_ms: log.lone_p50_extra_ms,
+    observe_log_only_cpu_us_extra: log.cpu_us_extra,
+  };
+}
+
 async function only(name: string | undefined, p: Plan): Promise<number> {
-  if (name !== "policy") throw new Error(`--only takes: policy (got ${String(name)})`);
+  if (name !== "policy" && name !== "observe") throw new Error(`--only takes: policy, observe (got ${String(name)})`);
   const started = performance.now();
-  const policy = await measurePolicy(p.policy);
-  const keys = policyKeys(policy);
+  const section =
+    name === "policy"
+      ? await measurePolicy(p.policy).then((policy) => ({ keys: policyKeys(policy), details: { policy }, plan: { policy: p.policy } }))
+      : await measureObserve(p.observe).then((observe) => ({
+          keys: observeKeys(observe),
+          details: { observe },
+          plan: { observe: p.observe },
+        }));
+  const keys = section.keys;
   if (!p.quick) {
     const file = join(root, "bench", "results.json");
     const saved = JSON.parse(readFileSync(file, "utf8")) as Parameters<typeof renderReport>[0];
     const merged = {
       ...saved,
       ...keys,
-      details: { ...saved.details, plan: { ...(saved.details.plan as object), policy: p.policy }, policy },
+      details: { ...saved.details, plan: { ...(saved.details.plan as object), ...section.plan }, ...section.details },
     };
     writeFileSync(file, `${JSON.stringify(merged, null, 2)}\n`);
     const { markdown, svg } = renderReport(merged);
     writeFileSync(join(root, "BENCHMARKS.md"), markdown);
     writeFileSync(join(root, "bench", "match.svg"), svg);
   }
-  console.log(JSON.stringify({ ...keys, quick: p.quick, seconds: (performance.now() - started) / 1000, details: { policy } }));
+  console.log(JSON.stringify({ ...keys, quick: p.quick, seconds: (performance.now() - started) / 1000, details: section.details }));
   return 0;
 }
 
@@ -199,6 +229,8 @@ export async function main(argv: string[]): Promise<number> {
   const memory = await measureMemory(p.memory);
   step("policy");
   const policy = await measurePolicy(p.policy);
+  step("observe");
+  const observe = await measureObserve(p.observe);
   const m1k = row(match, 1000);
   const m10k = row(match, 10000);
   const m50k = row(match, 50000);
@@ -222,6 +254,7 @@ export async function main(argv: string[]): Promise<number> {
     matcher_heap_bytes_50k: memory.matcher_retained_heap_bytes,
     workerd_rss_bytes_10k: memory.workerd.find((w) => w.rules === 10000)?.rss_bytes ?? NaN,
     ...policyKeys(policy),
+    ...observeKeys(observe),
     quick: p.quick,
     seconds: (performance.now() - started) / 1000,
     details: {
@@ -235,6 +268,7 @@ export async function main(argv: string[]): Promise<number> {
       stream,
       memory,
       policy,
+      observe,
     },
   };
   if (p.quick) {

@@ -37,6 +37,10 @@ export interface WorkerOptions {
    * stdout, console.warn and console.error on stderr).
    */
   onLogLine?: (line: string, stream: "stdout" | "stderr") => void;
+  /** An Analytics Engine dataset bound as `ANALYTICS` (Miniflare's local one accepts and drops the points). */
+  analytics?: string;
+  /** esbuild `define` for the bundle: only the benchmarks set it (bench/observe.ts). */
+  define?: Record<string, string>;
 }
 
 /** Replaces the worker's `.generated/routes.json.txt` import with the given table, as text. */
@@ -51,7 +55,7 @@ function tablePlugin(table: RouteTable): Plugin {
 }
 
 /** The worker bundled for workerd, as wrangler would, with `table` as its compiled routes. */
-export async function bundleWorker(table: RouteTable): Promise<string> {
+export async function bundleWorker(table: RouteTable, define?: Record<string, string>): Promise<string> {
   const out = await build({
     entryPoints: [entry],
     bundle: true,
@@ -62,6 +66,7 @@ export async function bundleWorker(table: RouteTable): Promise<string> {
     target: "es2022",
     plugins: [tablePlugin(table)],
     external: ["cloudflare:*"],
+    ...(define !== undefined ? { define } : {}),
     logLevel: "silent",
   });
   return out.outputFiles[0]!.text;
@@ -85,7 +90,7 @@ function quietAccessLog(line: string, stream: "stdout" | "stderr"): void {
 
 /** The worker with `table`, in workerd (Miniflare), listening on 127.0.0.1 only. */
 export async function startWorker(table: RouteTable, options: WorkerOptions = {}): Promise<RunningWorker> {
-  const script = await bundleWorker(table);
+  const script = await bundleWorker(table, options.define);
   const mf = new Miniflare({
     modules: true,
     script,
@@ -96,6 +101,7 @@ export async function startWorker(table: RouteTable, options: WorkerOptions = {}
     bindings: options.vars ?? {},
     ...(options.serviceBindings !== undefined ? { serviceBindings: options.serviceBindings } : {}),
     ...(options.cf !== undefined ? { cf: options.cf } : {}),
+    ...(options.analytics !== undefined ? { analyticsEngineDatasets: { ANALYTICS: { dataset: options.analytics } } } : {}),
     handleRuntimeStdio: lineHandler(options.onLogLine ?? quietAccessLog),
     // The bindings the table needs, as wrangler.toml declares them for a deploy: Miniflare
     // runs the rate-limiting binding and the Durable Object locally.
