@@ -89,8 +89,8 @@ export interface Observed {
 }
 
 export interface ResponseObserver {
-  /** Pass the body through this, or nothing when there is none. */
-  transform: TransformStream<Uint8Array, Uint8Array>;
+  /** Look at one chunk on its way to the client (the caller's own read loop hands it on). */
+  see(chunk: Uint8Array): void;
   result(): Observed;
 }
 
@@ -105,19 +105,16 @@ export function observeResponse(client: ClientProtocol, res: Response): Response
       : new EnvelopeReader((f) => (kind === "grpc-web" ? (f & trailerFlag) === trailerFlag : (f & endStreamFlag) === endStreamFlag));
   let errorBody = new Uint8Array(0);
   const headerStatus = kind === "grpc-web" ? res.headers.get(headerGrpcStatus) : null;
-  const transform = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      bytes += chunk.byteLength;
-      if (envelopes !== undefined) envelopes.push(text === undefined ? chunk : text.decode(chunk));
-      else if (res.status !== 200 && errorBody.length < finalCap) {
-        const joined = new Uint8Array(errorBody.length + chunk.length);
-        joined.set(errorBody);
-        joined.set(chunk, errorBody.length);
-        errorBody = joined.subarray(0, finalCap);
-      }
-      controller.enqueue(chunk);
-    },
-  });
+  const see = (chunk: Uint8Array): void => {
+    bytes += chunk.byteLength;
+    if (envelopes !== undefined) envelopes.push(text === undefined ? chunk : text.decode(chunk));
+    else if (res.status !== 200 && errorBody.length < finalCap) {
+      const joined = new Uint8Array(errorBody.length + chunk.length);
+      joined.set(errorBody);
+      joined.set(chunk, errorBody.length);
+      errorBody = joined.subarray(0, finalCap);
+    }
+  };
   const result = (): Observed => {
     if (kind === "connect-unary") {
       if (res.status === 200) return { bytes, messages: bytes > 0 || res.body === null ? 1 : 0, code: 0 };
@@ -133,7 +130,7 @@ export function observeResponse(client: ClientProtocol, res: Response): Response
     }
     return { bytes, messages, code: connectEndStreamCode(final.data) };
   };
-  return { transform, result };
+  return { see, result };
 }
 
 function connectErrorCode(body: Uint8Array): Code | undefined {
