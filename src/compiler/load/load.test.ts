@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
-import { loadSources, readInputs } from "./load.ts";
+import { parseDocument, type YAMLMap } from "yaml";
+import { duplicateKeyErrors, INPUT_LIMITS, loadSources, readInputs } from "./load.ts";
 import type { GRPCRouteDoc } from "../model.ts";
 import { at, errors, load, one, yaml } from "../validate/test-util.ts";
 
@@ -72,6 +73,83 @@ describe("documents", () => {
     expect(d.message).toMatch(/^duplicate key: Map keys must be unique/);
     expect(d.pos).toEqual({ file: "t.yaml", line: 6, col: 3 });
     expect(d.object).toBe("");
+    expect(r.resources).toEqual([]);
+  });
+
+  // Parsing this many keys alone takes seconds on a slow runner, hence the timeout; the
+  // library's pairwise check took 30 s or more.
+  test("a mapping with 40,000 keys loads, with its one duplicate at the second key", () => {
+    const n = 40_000;
+    const keys = Array.from({ length: n }, (_, i) => `k${i}: ${i}\n`).join("");
+    const r = load(`${keys}k123: again\n`);
+    const d = one(r.diagnostics, "");
+    expect(d.message).toBe("duplicate key: Map keys must be unique");
+    expect(d.pos).toEqual({ file: "t.yaml", line: n + 1, col: 1 });
+  }, 20_000);
+
+  test("the duplicate check reads each key of a mapping a bounded number of times", () => {
+    const n = 10_000;
+    const doc = parseDocument(`${Array.from({ length: n }, (_, i) => `k${i}: ${i}\n`).join("")}k7: again\n`, { uniqueKeys: false });
+    const map = doc.contents as YAMLMap;
+    let reads = 0;
+    map.items = new Proxy(map.items, {
+      get(target, prop, receiver) {
+        if (typeof prop === "string" && /^\d+$/.test(prop)) reads++;
+        return Reflect.get(target, prop, receiver);
+      },
+    });
+    expect(duplicateKeyErrors(doc).map((e) => [e.code, e.pos[0]])).toEqual([["DUPLICATE_KEY", keys(n)]]);
+    // visit() reads each pair once and the check once more; comparing with every earlier key would be n²/2.
+    expect(reads).toBeLessThanOrEqual(2 * (n + 1));
+
+    function keys(count: number): number {
+      let len = 0;
+      for (let i = 0; i < count; i++) len += `k${i}: ${i}\n`.length;
+      return len;
+    }
+  });
+
+  test("duplicate keys compare by value as YAML does: 1 and '1' differ, quoting does not", () => {
+    expect(errors(load("apiVersion: v1\nkind: Namespace\nmetadata: {name: a, labels: {1: x, '1': y}}\n").diagnostics)).toEqual([]);
+    const d = one(load("apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n'kind': Namespace\n").diagnostics, "");
+    expect(d.pos).toEqual({ file: "t.yaml", line: 4, col: 1 });
+  });
+
+  test("a document over 1.5 MiB is an error at its first line and is not parsed; the others are", () => {
+    const MiB = 1024 * 1024;
+    // A comment is the cheapest bulk to build and would parse fine.
+    const big = (name: string): string => `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${name}}\n# ${"x".repeat(1.5 * MiB)}\n`;
+    const r = load(`${big("first")}---\n${ROUTE("ok")}---\n${big("third")}`);
+    expect(r.diagnostics.map((d) => [d.severity, d.pos.line, d.pos.col])).toEqual([
+      ["error", 1, 1],
+      ["error", 10, 1],
+    ]);
+    expect(r.diagnostics[0]?.message).toBe(
+      "document is larger than 1.5 MiB, the most Kubernetes stores for one object (etcd's request limit)",
+    );
+    expect(r.diagnostics[0]?.fix).toContain("split the object");
+    expect(r.resources.map((x) => x.metadata.name)).toEqual(["ok"]);
+    // Just under the cap, counted in UTF-8 bytes: "é" is two.
+    const under = `apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n# `;
+    const fill = (1.5 * MiB - under.length - 1) / 2;
+    expect(load(`${under}${"é".repeat(fill)}\n`).diagnostics).toEqual([]);
+    expect(one(load(`${under}${"é".repeat(fill)}x\n`).diagnostics, "").pos.line).toBe(1);
+  });
+
+  test("an input over 32 MiB is one error at line 1 and nothing of it is parsed", () => {
+    const text = `${ROUTE("r")}${`#${"x".repeat(1022)}\n`.repeat(32 * 1024)}`;
+    expect(text.length).toBeGreaterThan(32 * 1024 * 1024);
+    const r = load(text);
+    expect(r.diagnostics).toEqual([
+      {
+        severity: "error",
+        pos: { file: "t.yaml", line: 1, col: 1 },
+        object: "",
+        path: "",
+        message: "input is larger than 32 MiB",
+        fix: "split it into smaller files",
+      },
+    ]);
     expect(r.resources).toEqual([]);
   });
 
@@ -192,6 +270,16 @@ describe("readInputs", () => {
     } finally {
       spy.mockRestore();
     }
+  });
+
+  test("a file over the cap is read only far enough to report it", async () => {
+    const path = join(dir, "huge.yaml");
+    await writeFile(path, Buffer.alloc(INPUT_LIMITS.fileBytes + 4096, "#"));
+    const [got] = await readInputs([path]);
+    expect(got?.text.length).toBe(INPUT_LIMITS.fileBytes + 1);
+    expect(loadSources(got === undefined ? [] : [got]).diagnostics.map((d) => [d.pos.line, d.message])).toEqual([
+      [1, "input is larger than 32 MiB"],
+    ]);
   });
 
   test("a missing path is a thrown error naming it", async () => {

@@ -34,6 +34,17 @@ describe("metadata", () => {
     expect(load(meta("  name: r\n  creationTimestamp: 2024-02-29T23:59:59.5+02:00\n")).diagnostics).toEqual([]);
   });
 
+  test("annotations over 256 KiB in total (keys and values, in bytes) are an error at annotations", () => {
+    const text = (fill: string): string => meta(`  name: r\n  annotations:\n    a: "${fill}"\n    b: "x"\n`);
+    // 262,144 bytes exactly: keys "a" and "b", values of 262,141 and 1 bytes.
+    expect(load(text("x".repeat(262_141))).diagnostics).toEqual([]);
+    const over = text(`${"x".repeat(262_140)}é`);
+    const d = one(load(over).diagnostics, "metadata.annotations");
+    expect(d.severity).toBe("error");
+    expect(d.message).toBe("annotations total 262145 bytes; Kubernetes allows at most 262144 (256 KiB), keys and values together");
+    expect(d.pos).toMatchObject(at(over, "annotations:"));
+  });
+
   test("labels and annotations are maps of strings with valid keys", () => {
     const text = meta('  name: r\n  labels:\n    tier: 1\n    ok: "bad value!"\n  annotations:\n    "-bad/key": x\n    note: on\n');
     const diags = load(text).diagnostics;

@@ -50,6 +50,15 @@ export function labelOf(kind: string, raw: Obj, clusterScoped: boolean): string 
   return objectLabel(kind, ns, name);
 }
 
+const utf8 = new TextEncoder();
+
+/** The API server counts bytes, not characters. */
+function annotationBytes(annotations: Record<string, string>): number {
+  let n = 0;
+  for (const [k, v] of Object.entries(annotations)) n += utf8.encode(k).length + utf8.encode(v).length;
+  return n;
+}
+
 function checkKey(ck: Checker, key: string, path: readonly (string | number)[]): void {
   const slash = key.lastIndexOf("/");
   const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
@@ -129,6 +138,15 @@ export function readMeta(ck: Checker, raw: Obj, rule: NameRule, clusterScoped: b
   }
   const annotations = readStringMap(ck, field(m, "annotations"), ["metadata", "annotations"]);
   for (const k of Object.keys(annotations)) checkKey(ck, k, ["metadata", "annotations", k]);
+  const total = annotationBytes(annotations);
+  if (total > LIMITS.annotationsTotalBytes) {
+    ck.error(
+      ["metadata", "annotations"],
+      `annotations total ${total} bytes; Kubernetes allows at most ${LIMITS.annotationsTotalBytes} (256 KiB), keys and values together`,
+      "move large values out of annotations, e.g. into a ConfigMap",
+      "key",
+    );
+  }
   out.labels = labels;
   out.annotations = annotations;
   return out;

@@ -92,5 +92,7 @@ export const LIMITS = {
   grantTo: 16,
   protocolLength: 255,
   labelValueLength: 63,
+  /** apimachinery's TotalAnnotationSizeLimitB: keys and values together, in bytes. */
+  annotationsTotalBytes: 256 * 1024,
   percentMax: 100,
 } as const;
