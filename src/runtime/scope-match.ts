@@ -145,9 +145,9 @@ function firstPassing(list: readonly number[], cands: LoadedCandidates, name: Me
  */
 export function passes(cand: Candidate, cands: LoadedCandidates, name: MethodName, header: (name: string) => string | null): boolean {
   const s = cand.serviceRegex;
-  if (s >= 0 && !(name.service.startsWith(cands.prefixes[s]!) && cands.regexes[s]!(name.service))) return false;
+  if (s >= 0 && !(name.service.startsWith(cands.prefixes[s]!) && cands.regexes[s]!(name.service) === true)) return false;
   const m = cand.methodRegex;
-  if (m >= 0 && !(name.method.startsWith(cands.prefixes[m]!) && cands.regexes[m]!(name.method))) return false;
+  if (m >= 0 && !(name.method.startsWith(cands.prefixes[m]!) && cands.regexes[m]!(name.method) === true)) return false;
   return headersHold(cand, cands.regexes, header);
 }
 
@@ -157,7 +157,9 @@ function headersHold(cand: Candidate, regexes: readonly FullMatch[], header: (na
     const pred = preds[i]!;
     const value = header(pred.name);
     if (value === null) return false;
-    if (pred.regex ? !regexes[pred.regexId]!(value) : value !== pred.value) return false;
+    // A value too long for the regex to run on does not match: GRPCRoute has no inverted
+    // matches, so a non-match only sends the call where an absent header would.
+    if (pred.regex ? regexes[pred.regexId]!(value) !== true : value !== pred.value) return false;
   }
   return true;
 }

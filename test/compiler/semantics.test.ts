@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { MAX_REGEX_INPUT } from "../../src/runtime/regex.ts";
 import { BASE, compileYaml, route } from "./harness.ts";
 
 describe("precedence across routes (the Gateway API GRPCRoute guide (https://gateway-api.sigs.k8s.io/api-types/grpcroute/))", () => {
@@ -107,6 +108,22 @@ describe("match semantics (the Gateway API GRPCRoute guide (https://gateway-api.
     expect(c.outcome("h", "/x.Y/Z", { "x-tenant": "acme" })).toBe("UNIMPLEMENTED");
     expect(c.outcome("h", "/x.Y/Z", { "x-version": "v12" })).toBe("b");
     expect(c.outcome("h", "/x.Y/Z", { "x-version": "v12-beta" })).toBe("UNIMPLEMENTED");
+  });
+
+  it("a header value longer than MAX_REGEX_INPUT does not match a RegularExpression header match", () => {
+    const c = compileYaml(
+      BASE +
+        route(
+          "r",
+          `  rules:
+  - matches: [{headers: [{type: RegularExpression, name: x-blob, value: "a+"}]}]
+    backendRefs: [{name: a, port: 80}]
+  - backendRefs: [{name: b, port: 80}]`,
+        ),
+    );
+    expect(c.outcome("h", "/x.Y/Z", { "x-blob": "a".repeat(MAX_REGEX_INPUT) })).toBe("a");
+    // The call goes where it would without the header.
+    expect(c.outcome("h", "/x.Y/Z", { "x-blob": "a".repeat(MAX_REGEX_INPUT + 1) })).toBe("b");
   });
 
   it("a leading dot in an Exact service is the fully-qualified form of the same name", () => {

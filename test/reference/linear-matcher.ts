@@ -1,4 +1,5 @@
 import { RE2JS } from "re2js";
+import { MAX_REGEX_INPUT } from "../../src/runtime/regex.ts";
 import { indexResources } from "../../src/compiler/index.ts";
 import type { GRPCRouteDoc, Resource, RouteMatch } from "../../src/compiler/index.ts";
 import { resolveParents } from "../../src/compiler/index.ts";
@@ -99,7 +100,8 @@ function entry(
     if (seen.has(name)) continue;
     seen.add(name);
     const re = h.type === "RegularExpression" ? RE2JS.compile(h.value) : undefined;
-    headers.push({ name, test: re ? (s) => re.matches(s) : (s) => s === h.value });
+    // Values past the worker's regex input bound do not match (docs/semantics.md).
+    headers.push({ name, test: re ? (s) => s.length <= MAX_REGEX_INPUT && re.matches(s) : (s) => s === h.value });
   }
   const svcLen = m?.service === undefined ? 0 : regex ? m.service.length : m.service.replace(/^\./, "").length;
   const created = route.metadata.creationTimestamp;

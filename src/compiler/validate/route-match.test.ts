@@ -132,6 +132,15 @@ describe("header matches", () => {
     expect(d.pos).toMatchObject(at(text, '"(?<!a)b"'));
   });
 
+  test("a RegularExpression too large to run on a long header is an error at its value", () => {
+    const text = h('      - {name: x, type: RegularExpression, value: "(a|aa|aaa|aaaa){1000}"}');
+    const d = one(errors(load(text).diagnostics), "spec.rules[0].matches[0].headers[0].value");
+    expect(d.message).toContain("compiles to 12002 RE2 instructions (at most 256)");
+    expect(d.message).toContain("CPU per header byte");
+    expect(d.fix).toContain("(a|b)+");
+    expect(d.pos).toMatchObject(at(text, '"(a|aa|aaa|aaaa){1000}"'));
+  });
+
   test("unquoted yes is a warning to quote it", () => {
     const text = h("      - name: x-debug\n        value: yes");
     const r = load(text);

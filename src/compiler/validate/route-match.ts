@@ -1,5 +1,5 @@
 import type { FieldPath, HeaderMatch, MatchType, MethodMatch, RouteMatch } from "../model.ts";
-import { re2SyntaxError } from "./regex-re2.ts";
+import { re2Problem } from "./regex-re2.ts";
 import { EXACT_METHOD, EXACT_SERVICE, LIMITS } from "./schema-patterns.ts";
 import type { Checker } from "./context.ts";
 import { readHeaderName } from "./fields.ts";
@@ -8,15 +8,14 @@ import { field, readList, readObject, readString, required } from "./read.ts";
 const MATCH_TYPES: readonly MatchType[] = ["Exact", "RegularExpression"];
 const REGEX_CHARS = /[*+?[\]()|\\^$]/;
 
-/** Reports a `RegularExpression` value RE2 refuses (the Gateway API GRPCRoute reference (https://gateway-api.sigs.k8s.io/reference/spec/#grpcroute)). */
+/**
+ * Reports a `RegularExpression` value RE2 refuses (the Gateway API GRPCRoute reference (https://gateway-api.sigs.k8s.io/reference/spec/#grpcroute)),
+ * or one whose program is too large to run on client input within a request's CPU time.
+ */
 export function checkRe2(ck: Checker, value: string, path: FieldPath): boolean {
-  const err = re2SyntaxError(value);
-  if (err === undefined) return true;
-  ck.error(
-    path,
-    `${JSON.stringify(value)} is not a valid RE2 regular expression: ${err}`,
-    "RE2 has no backreferences or lookaround; rewrite the pattern without them",
-  );
+  const problem = re2Problem(value);
+  if (problem === undefined) return true;
+  ck.error(path, problem.message, problem.fix);
   return false;
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AuthorizationRow } from "../../table/types.ts";
-import { compileRegexes } from "../regex.ts";
+import { compileRegexes, MAX_REGEX_INPUT } from "../regex.ts";
 import { authorize, type AuthorizationInput } from "./authorization.ts";
 
 const input = (over: Partial<AuthorizationInput> = {}): AuthorizationInput => ({
@@ -77,5 +77,28 @@ describe("authorize", () => {
     expect(authorize(row, input({ method: "POST", path: "/pkg.Admin/Drop" }), regexes).rule).toBe("regex");
     expect(authorize(row, input({ method: "GET", path: "/pkg.Administer/Drop" }), regexes).rule).toBe("regex");
     expect(authorize(row, input({ path: "/pkg.Svc/List" }), regexes).allow).toBe(false);
+  });
+});
+
+describe("a path too long for its regex", () => {
+  const regexes = compileRegexes(["/admin/.*"]);
+  const long = `/admin/x?${"p".repeat(MAX_REGEX_INPUT)}`;
+
+  it("is denied at a deny rule rather than slipping past it", () => {
+    const row: AuthorizationRow = {
+      defaultAllow: true,
+      rules: [{ name: "no-admin", allow: false, path: { type: "RegularExpression", regexId: 0, invert: false } }],
+    };
+    expect(authorize(row, input({ path: "/admin/x" }), regexes)).toEqual({ allow: false, rule: "no-admin" });
+    expect(authorize(row, input({ path: long }), regexes)).toEqual({ allow: false, rule: "no-admin" });
+  });
+
+  it("is denied at an inverted allow rule rather than passing it", () => {
+    const row: AuthorizationRow = {
+      defaultAllow: false,
+      rules: [{ name: "not-admin", allow: true, path: { type: "RegularExpression", regexId: 0, invert: true } }],
+    };
+    expect(authorize(row, input({ path: "/pkg.Svc/Get" }), regexes)).toEqual({ allow: true, rule: "not-admin" });
+    expect(authorize(row, input({ path: long }), regexes)).toEqual({ allow: false, rule: "not-admin" });
   });
 });

@@ -35,11 +35,17 @@ function blocks(rule: AuthorizationRuleRow): CidrBlock[] {
   return b;
 }
 
-/** Envoy Gateway's path forms over `:path`: the path, then nothing or a `?`, `#` or `;` part. */
-function pathMatches(rule: NonNullable<AuthorizationRuleRow["path"]>, path: string, regexes: readonly FullMatch[]): boolean {
+/**
+ * Envoy Gateway's path forms over `:path`: the path, then nothing or a `?`, `#` or `;` part.
+ * Undefined when the path is too long for its regex to run on (see MAX_REGEX_INPUT).
+ */
+function pathMatches(rule: NonNullable<AuthorizationRuleRow["path"]>, path: string, regexes: readonly FullMatch[]): boolean | undefined {
   let hit: boolean;
-  if (rule.type === "RegularExpression") hit = regexes[rule.regexId]!(path);
-  else {
+  if (rule.type === "RegularExpression") {
+    const r = regexes[rule.regexId]!(path);
+    if (r === undefined) return undefined;
+    hit = r;
+  } else {
     const base = rule.type === "PathPrefix" && rule.value.endsWith("/") ? rule.value.slice(0, -1) : rule.value;
     const rest = path.startsWith(base) ? path.slice(base.length) : undefined;
     const boundary = (c: string | undefined): boolean => c === undefined || c === "?" || c === "#" || c === ";";
@@ -58,9 +64,14 @@ function headerMatches(value: string | null, values: readonly string[]): boolean
   return value !== null && values.includes(value);
 }
 
-function ruleMatches(rule: AuthorizationRuleRow, input: AuthorizationInput, regexes: readonly FullMatch[]): boolean {
+/** Whether every condition of `rule` holds; "unchecked" when its path regex could not run. */
+function ruleMatches(rule: AuthorizationRuleRow, input: AuthorizationInput, regexes: readonly FullMatch[]): boolean | "unchecked" {
   if (rule.methods !== undefined && !rule.methods.includes(input.method)) return false;
-  if (rule.path !== undefined && !pathMatches(rule.path, input.path, regexes)) return false;
+  if (rule.path !== undefined) {
+    const hit = pathMatches(rule.path, input.path, regexes);
+    if (hit === undefined) return "unchecked";
+    if (!hit) return false;
+  }
   if (rule.cidrs !== undefined) {
     const ip = input.clientIp === undefined ? undefined : parseIp(input.clientIp);
     if (ip === undefined || !blocks(rule).some((b) => cidrContains(b, ip))) return false;
@@ -88,10 +99,16 @@ function ruleMatches(rule: AuthorizationRuleRow, input: AuthorizationInput, rege
   return true;
 }
 
-/** Envoy Gateway's authorization: rules in order, the first whose conditions all hold decides; else the default. */
+/**
+ * Envoy Gateway's authorization: rules in order, the first whose conditions all hold decides; else the default.
+ * A path too long for a rule's regex to run on is denied at that rule: calling it a
+ * non-match would let a padded query skip a deny rule (or pass an inverted allow rule).
+ */
 export function authorize(row: AuthorizationRow, input: AuthorizationInput, regexes: readonly FullMatch[]): AuthorizationDecision {
   for (const rule of row.rules) {
-    if (ruleMatches(rule, input, regexes)) return { allow: rule.allow, rule: rule.name };
+    const hit = ruleMatches(rule, input, regexes);
+    if (hit === "unchecked") return { allow: false, rule: rule.name };
+    if (hit) return { allow: rule.allow, rule: rule.name };
   }
   return { allow: row.defaultAllow };
 }

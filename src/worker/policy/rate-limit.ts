@@ -42,17 +42,26 @@ const blockOf = (cidr: string): CidrBlock | undefined => {
   return blocks.get(cidr);
 };
 
-/** Whether `m` holds, and the Distinct value it contributes to the key; undefined: the rule does not apply. */
+/**
+ * Whether `m` holds, and the Distinct value it contributes to the key; undefined: the rule does not apply.
+ * A value too long for its regex to run on (MAX_REGEX_INPUT) holds either way, so padding
+ * a header cannot take a call out of a limit.
+ */
 function valueMatches(m: LimitValueMatch, value: string | null, regexes: readonly FullMatch[]): { distinct?: string } | undefined {
   if (m.match === "distinct") return value === null ? undefined : { distinct: `${m.name}=${value}` };
   const hit = value !== null && (m.match === "exact" ? value === m.value : regexes[m.regexId]!(value));
+  if (hit === undefined) return {};
   return hit !== m.invert ? {} : undefined;
 }
 
+/** As valueMatches: a path (with its query) too long for the regex holds either way. */
 function pathMatches(p: NonNullable<LimitSelectorRow["path"]>, path: string, regexes: readonly FullMatch[]): boolean {
   let hit: boolean;
-  if (p.type === "RegularExpression") hit = regexes[p.regexId]!(path);
-  else if (p.type === "Exact") hit = path === p.value;
+  if (p.type === "RegularExpression") {
+    const r = regexes[p.regexId]!(path);
+    if (r === undefined) return true;
+    hit = r;
+  } else if (p.type === "Exact") hit = path === p.value;
   else {
     const base = p.value.endsWith("/") ? p.value.slice(0, -1) : p.value;
     const rest = path.startsWith(base) ? path.slice(base.length) : undefined;
