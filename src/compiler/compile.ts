@@ -21,6 +21,8 @@ export interface CompileResult {
   table: RouteTable;
   diagnostics: Diagnostic[];
   statuses: RouteStatus[];
+  /** The warnings of parents that do not accept a route (Accepted=False), each also in `diagnostics`. */
+  unaccepted: Diagnostic[];
   /** Per candidate id: where it came from and its precedence key (for `explain`). */
   candidates: CandidateInfo[];
   /** `namespace/name` → resolved backendRefs per rule, for `explain`. */
@@ -204,6 +206,7 @@ export function compile(resources: readonly Resource[]): CompileResult {
     table: b.table,
     diagnostics: sortDiagnostics(diagnostics),
     statuses,
+    unaccepted: work.flatMap((w) => w.parents.flatMap((p) => (p.unaccepted === undefined ? [] : [p.unaccepted]))),
     candidates: info,
     resolved,
     policies: [...security.statuses, ...traffic.statuses],

@@ -198,8 +198,9 @@ spec:
     const c = compileYaml(gw + route("r", "  hostnames: [foo.example.net]\n  rules: [{}]"));
     expect(c.statuses[0]!.parents[0]!.conditions[0]).toMatchObject({ status: "False", reason: "NoMatchingListenerHostname" });
     expect(c.lines.find((l) => l.includes("NoMatchingListenerHostname") || l.includes("intersects"))).toMatch(
-      /^test\.yaml:\d+:\d+: error: GRPCRoute default\/r spec\.parentRefs\[0\]/,
+      /^test\.yaml:\d+:\d+: warning: GRPCRoute default\/r spec\.parentRefs\[0\]/,
     );
+    expect(c.all.filter((d) => d.severity === "error")).toEqual([]);
   });
 
   it("listener hostnames narrow the route's: only the intersection is served", () => {
@@ -239,15 +240,70 @@ spec:
     expect(c.statuses[0]!.parents[0]!.conditions[0]).toMatchObject({ status: "False", reason: "NotAllowedByListeners" });
   });
 
-  it("a parentRef to a Gateway that is not defined is an error at its line", () => {
+  it("a parentRef to a Gateway that is not defined is a warning at its line, with NoMatchingParent", () => {
     const text = BASE + route("r", "  rules: [{}]").replace("{name: gw}", "{name: nope}");
     const c = compileYaml(text);
     const line = text.split("\n").findIndex((l) => l.includes("{name: nope}")) + 1;
     expect(c.lines.find((l) => l.includes("not defined"))).toMatch(
       new RegExp(
-        `^test\\.yaml:${line}:\\d+: error: GRPCRoute default/r spec\\.parentRefs\\[0\\]: parent Gateway default/nope is not defined`,
+        `^test\\.yaml:${line}:\\d+: warning: GRPCRoute default/r spec\\.parentRefs\\[0\\]: parent Gateway default/nope is not defined`,
       ),
     );
+    expect(c.statuses[0]!.parents[0]!.conditions[0]).toMatchObject({ status: "False", reason: "NoMatchingParent" });
+    expect(c.all.filter((d) => d.severity === "error")).toEqual([]);
+  });
+
+  it("a route no parent accepts is left out; every other route keeps working", () => {
+    const team = `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: denied, namespace: team}
+spec:
+  parentRefs: [{name: gw, namespace: default}]
+  rules: [{matches: [{method: {service: pkg.Denied}}], backendRefs: [{name: a, namespace: default, port: 80}]}]
+`;
+    const c = compileYaml(
+      BASE +
+        team +
+        route("no-listener", "  rules: [{matches: [{method: {service: pkg.Gone}}], backendRefs: [{name: b, port: 80}]}]").replace(
+          "{name: gw}",
+          "{name: gw, sectionName: nope}",
+        ) +
+        route("no-gateway", "  rules: [{matches: [{method: {service: pkg.Nowhere}}], backendRefs: [{name: c, port: 80}]}]").replace(
+          "{name: gw}",
+          "{name: missing}",
+        ) +
+        route("ok", "  rules: [{matches: [{method: {service: pkg.Ok}}], backendRefs: [{name: d, port: 80}]}]"),
+    );
+    expect(c.all.filter((d) => d.severity === "error")).toEqual([]);
+    expect(c.outcome("h", "/pkg.Ok/M")).toBe("d");
+    expect(c.outcome("h", "/pkg.Denied/M")).toBe("UNIMPLEMENTED");
+    expect(c.outcome("h", "/pkg.Gone/M")).toBe("UNIMPLEMENTED");
+    expect(c.outcome("h", "/pkg.Nowhere/M")).toBe("UNIMPLEMENTED");
+    const accepted = Object.fromEntries(c.statuses.map((s) => [s.route, s.parents[0]!.conditions[0]!.reason]));
+    expect(accepted).toEqual({
+      "default/no-gateway": "NoMatchingParent",
+      "default/no-listener": "NoMatchingParent",
+      "default/ok": "Accepted",
+      "team/denied": "NotAllowedByListeners",
+    });
+    expect(c.unaccepted.map((d) => d.object).sort()).toEqual([
+      "GRPCRoute default/no-gateway",
+      "GRPCRoute default/no-listener",
+      "GRPCRoute team/denied",
+    ]);
+  });
+
+  it("a parent that does not accept the route leaves the route's other parents serving it", () => {
+    const c = compileYaml(
+      BASE +
+        route("r", "  rules: [{backendRefs: [{name: a, port: 80}]}]").replace(
+          "parentRefs: [{name: gw}]",
+          "parentRefs: [{name: gw}, {name: missing}]",
+        ),
+    );
+    expect(c.outcome("h", "/x.Y/Z")).toBe("a");
+    expect(c.statuses[0]!.parents.map((p) => p.conditions[0]!.reason)).toEqual(["Accepted", "NoMatchingParent"]);
   });
 });
 
