@@ -253,7 +253,8 @@ function firstPort(index: ResourceIndex, service: string): number {
 }
 
 function statusOf(w: RouteWork, chained: (w: RouteWork, ref: ResolvedRef) => boolean): RouteStatus {
-  const invalid = w.rules.flatMap((r) => r.refs).find((r) => r.weight > 0 && r.invalid !== undefined && !chained(w, r));
+  // Weight 0 does not exempt a ref: the spec's ResolvedRefs is about the reference itself.
+  const invalid = w.rules.flatMap((r) => r.refs).find((r) => r.invalid !== undefined && !chained(w, r));
   return {
     route: key(w.route.metadata.namespace, w.route.metadata.name),
     parents: w.parents.map((p) => ({

@@ -162,6 +162,20 @@ describe("backends (the Gateway API GRPCRoute guide (https://gateway-api.sigs.k8
     expect(c.all.filter((d) => d.severity === "error")).toEqual([]);
   });
 
+  it("a weight-0 backendRef to a Service that is not defined is still BackendNotFound", () => {
+    const c = compileYaml(BASE + route("r", "  rules: [{backendRefs: [{name: a, port: 80}, {name: missing, port: 80, weight: 0}]}]"));
+    expect(c.statuses[0]!.parents[0]!.conditions[1]).toMatchObject({
+      type: "ResolvedRefs",
+      status: "False",
+      reason: "BackendNotFound",
+      message: "backend default/missing: BackendNotFound",
+    });
+    for (const r of [0, 0.5, 0.99]) expect(c.outcome("h", "/x.Y/Z", {}, r)).toBe("a");
+    expect(c.lines.filter((l) => l.includes("missing"))).toEqual([
+      expect.stringContaining("warning: GRPCRoute default/r spec.rules[0].backendRefs[1].weight: backend missing has weight 0"),
+    ]);
+  });
+
   it("a cross-namespace backend needs a ReferenceGrant", () => {
     const other = `---
 apiVersion: v1
