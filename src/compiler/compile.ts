@@ -263,7 +263,12 @@ function statusOf(w: RouteWork, chained: (w: RouteWork, ref: ResolvedRef) => boo
         p.accepted,
         invalid === undefined
           ? condition("ResolvedRefs", true, "ResolvedRefs", "all references resolved")
-          : condition("ResolvedRefs", false, invalid.invalid!, `backend ${invalid.namespace}/${invalid.name}: ${invalid.invalid}`),
+          : condition(
+              "ResolvedRefs",
+              false,
+              invalid.invalid!,
+              `backend ${invalid.namespace}/${invalid.name}: ${invalid.statusMessage ?? invalid.invalid}`,
+            ),
       ],
     })),
   };

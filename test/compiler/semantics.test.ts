@@ -176,6 +176,26 @@ describe("backends (the Gateway API GRPCRoute guide (https://gateway-api.sigs.k8
     ]);
   });
 
+  it("a ClusterIP Service without an origin is BackendNotFound, with a message that says what is missing", () => {
+    const cluster = `---
+apiVersion: v1
+kind: Service
+metadata: {name: inside}
+spec: {type: ClusterIP, ports: [{port: 80, appProtocol: connectrpc.com/connect}]}
+`;
+    const c = compileYaml(BASE + cluster + route("r", "  rules: [{backendRefs: [{name: inside, port: 80}]}]"));
+    expect(c.statuses[0]!.parents[0]!.conditions[1]).toEqual({
+      type: "ResolvedRefs",
+      status: "False",
+      reason: "BackendNotFound",
+      message:
+        "backend default/inside: Service has no origin: add the grpcroute-edge.dev/origin annotation, type: ExternalName, or an ORIGINS entry",
+    });
+    const d = c.route("h", "/x.Y/Z");
+    expect(d.kind === "forward" && d.backend.invalid).toBe("BackendNotFound");
+    expect(c.all.filter((x) => x.severity === "error")).toEqual([]);
+  });
+
   it("a cross-namespace backend needs a ReferenceGrant", () => {
     const other = `---
 apiVersion: v1
