@@ -79,12 +79,13 @@ async function check(args: string[]): Promise<number> {
       file: { type: "string", short: "f", multiple: true },
       format: { type: "string", default: "text" },
       config: { type: "string", short: "c" },
+      strict: { type: "boolean", default: false },
       ...helpOption,
     },
   });
   if (printedHelp("check", values)) return 0;
   if (values.format !== "text" && values.format !== "json") throw new UsageError(`--format must be text or json, not ${values.format}`);
-  const compiled = await compilePaths(paths(values));
+  const compiled = await compilePaths(paths(values), [], { strict: values.strict });
   // The table's bindings are known only after compiling: check the project's config against them.
   const config = values.config ?? "wrangler.toml";
   const r = withConfigProblems(compiled, await checkWranglerConfig(config, compiled.table.bindings), config);
@@ -99,11 +100,12 @@ async function compileCmd(args: string[]): Promise<number> {
       file: { type: "string", short: "f", multiple: true },
       output: { type: "string", short: "o" },
       bindings: { type: "string" },
+      strict: { type: "boolean", default: false },
       ...helpOption,
     },
   });
   if (printedHelp("compile", values)) return 0;
-  const r = await compilePaths(paths(values));
+  const r = await compilePaths(paths(values), [], { strict: values.strict });
   for (const d of r.all) process.stderr.write(`${formatDiagnostic(d)}\n`);
   if (r.errors > 0) {
     process.stderr.write(`not compiled: ${r.errors} error${r.errors === 1 ? "" : "s"}\n`);

@@ -10,11 +10,20 @@ export interface PipelineResult extends CompileResult {
   warnings: number;
 }
 
+export interface PipelineOptions {
+  /** A route a parent does not accept is an error rather than a warning (`--strict`). */
+  strict?: boolean;
+}
+
 /**
  * Files in, checked table out: what `check`, `compile`, `explain` and `dev` all start with.
  * `extra` are manifests made at run time (the demo's policy names a port picked at start).
  */
-export async function compilePaths(paths: readonly string[], extra: readonly Input[] = []): Promise<PipelineResult> {
+export async function compilePaths(
+  paths: readonly string[],
+  extra: readonly Input[] = [],
+  options: PipelineOptions = {},
+): Promise<PipelineResult> {
   let inputs: Input[];
   try {
     inputs = await readInputs(paths);
@@ -24,6 +33,12 @@ export async function compilePaths(paths: readonly string[], extra: readonly Inp
   }
   const loaded = loadSources([...inputs, ...extra]);
   const result = compile(loaded.resources);
+  if (options.strict === true) {
+    const unaccepted = new Set(result.unaccepted);
+    const promote = (d: Diagnostic): Diagnostic => (unaccepted.has(d) ? { ...d, severity: "error" } : d);
+    result.diagnostics = result.diagnostics.map(promote);
+    result.unaccepted = result.unaccepted.map(promote);
+  }
   const all = sortDiagnostics([...loaded.diagnostics, ...result.diagnostics]);
   const errors = all.filter((d) => d.severity === "error").length;
   return { ...result, all, errors, warnings: all.length - errors };

@@ -4,9 +4,9 @@ export class UsageError extends Error {}
 export const USAGE = `usage: grpcroute-edge <command> [options]
 
 commands:
-  check   [-f PATH]... [--format text|json] [--config FILE]
+  check   [-f PATH]... [--format text|json] [--config FILE] [--strict]
                                                   validate routes; exit 0 valid, 1 problems, 2 usage
-  compile [-f PATH]... [-o FILE] [--bindings FILE]
+  compile [-f PATH]... [-o FILE] [--bindings FILE] [--strict]
                                                   write the compiled route table (stdout without -o)
   explain [-f PATH]... --host H --path /pkg.Service/Method [-H 'name: value']...
   explain [-f PATH]... --json                     one JSON request per stdin line, one JSON answer per line
@@ -24,23 +24,27 @@ const HELP_LINE = "  -h, --help               print this help and exit";
 
 /** `grpcroute-edge <command> --help`: every flag of the command, one line each. */
 export const COMMAND_HELP: Record<Command, string> = {
-  check: `usage: grpcroute-edge check [-f PATH]... [--format text|json] [--config FILE]
+  check: `usage: grpcroute-edge check [-f PATH]... [--format text|json] [--config FILE] [--strict]
 
-Validates the manifests. Exit 0 when valid, 1 with errors, 2 for usage errors.
+Validates the manifests. Exit 0 when valid, 1 with errors, 2 for usage errors. A route a
+parent does not accept (Accepted=False) is a warning: the other routes still work.
 
 ${PATH_LINE}
   --format text|json       text: one line per diagnostic, then statuses (default); json: one document
   -c, --config FILE        the wrangler.toml whose bindings the routes need (default ./wrangler.toml,
                            read only when a BackendTrafficPolicy needs bindings)
+  --strict                 a route a parent does not accept is an error (exit 1)
 ${HELP_LINE}`,
 
-  compile: `usage: grpcroute-edge compile [-f PATH]... [-o FILE] [--bindings FILE]
+  compile: `usage: grpcroute-edge compile [-f PATH]... [-o FILE] [--bindings FILE] [--strict]
 
 Writes the compiled route table and prints a one-line summary. Errors: nothing is written, exit 1.
+A route a parent does not accept is left out of the table for that parent, with a warning.
 
 ${PATH_LINE}
   -o, --output FILE        write the table to FILE (folders are created); without it, to stdout
   --bindings FILE          write the wrangler.toml bindings the table needs (rate limits) to FILE
+  --strict                 a route a parent does not accept is an error: nothing is written, exit 1
 ${HELP_LINE}`,
 
   explain: `usage: grpcroute-edge explain [-f PATH]... --host H --path /pkg.Service/Method [-H 'name: value']... [dry-run flags]

@@ -21,6 +21,8 @@ export interface CompileResult {
   table: RouteTable;
   diagnostics: Diagnostic[];
   statuses: RouteStatus[];
+  /** The warnings of parents that do not accept a route (Accepted=False), each also in `diagnostics`. */
+  unaccepted: Diagnostic[];
   /** Per candidate id: where it came from and its precedence key (for `explain`). */
   candidates: CandidateInfo[];
   /** `namespace/name` → resolved backendRefs per rule, for `explain`. */
@@ -204,6 +206,7 @@ export function compile(resources: readonly Resource[]): CompileResult {
     table: b.table,
     diagnostics: sortDiagnostics(diagnostics),
     statuses,
+    unaccepted: work.flatMap((w) => w.parents.flatMap((p) => (p.unaccepted === undefined ? [] : [p.unaccepted]))),
     candidates: info,
     resolved,
     policies: [...security.statuses, ...traffic.statuses],
@@ -250,7 +253,8 @@ function firstPort(index: ResourceIndex, service: string): number {
 }
 
 function statusOf(w: RouteWork, chained: (w: RouteWork, ref: ResolvedRef) => boolean): RouteStatus {
-  const invalid = w.rules.flatMap((r) => r.refs).find((r) => r.weight > 0 && r.invalid !== undefined && !chained(w, r));
+  // Weight 0 does not exempt a ref: the spec's ResolvedRefs is about the reference itself.
+  const invalid = w.rules.flatMap((r) => r.refs).find((r) => r.invalid !== undefined && !chained(w, r));
   return {
     route: key(w.route.metadata.namespace, w.route.metadata.name),
     parents: w.parents.map((p) => ({
@@ -259,7 +263,12 @@ function statusOf(w: RouteWork, chained: (w: RouteWork, ref: ResolvedRef) => boo
         p.accepted,
         invalid === undefined
           ? condition("ResolvedRefs", true, "ResolvedRefs", "all references resolved")
-          : condition("ResolvedRefs", false, invalid.invalid!, `backend ${invalid.namespace}/${invalid.name}: ${invalid.invalid}`),
+          : condition(
+              "ResolvedRefs",
+              false,
+              invalid.invalid!,
+              `backend ${invalid.namespace}/${invalid.name}: ${invalid.statusMessage ?? invalid.invalid}`,
+            ),
       ],
     })),
   };

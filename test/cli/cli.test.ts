@@ -31,6 +31,26 @@ spec:
             method: Log-in
 `;
 
+const outsider = `apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata:
+  name: outsider
+  namespace: team
+spec:
+  parentRefs:
+    - name: prod
+      namespace: default
+  rules:
+    - {}
+`;
+
+/** The shipped routes plus a route in a namespace the prod listener does not allow. */
+function withOutsider(): string {
+  const file = join(mkdtempSync(join(tmpdir(), "gre-")), "outsider.yaml");
+  writeFileSync(file, outsider);
+  return file;
+}
+
 describe("grpcroute-edge check", () => {
   it("exits 0 on the shipped routes/", () => {
     const r = cli(["check"]);
@@ -62,6 +82,28 @@ describe("grpcroute-edge check", () => {
     expect(ok.statuses.map((s) => s.route)).toContain("default/smiley-a-b");
   });
 
+  it("exits 0 when a listener does not accept a route: a warning and Accepted=False", () => {
+    const file = withOutsider();
+    const r = cli(["check", "-f", "routes", "-f", file]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(
+      `${file}:8:7: warning: GRPCRoute team/outsider spec.parentRefs[0]: no listener of Gateway default/prod allows GRPCRoutes from namespace team`,
+    );
+    expect(r.out).toContain("GRPCRoute team/outsider\n  Gateway default/prod: Accepted=False (NotAllowedByListeners), ResolvedRefs=True");
+    expect(r.out).toMatch(/^valid: 6 routes, 0 errors, 1 warning$/m);
+  });
+
+  it("--strict makes a route that is not accepted an error, exit 1", () => {
+    const file = withOutsider();
+    const r = cli(["check", "--strict", "-f", "routes", "-f", file]);
+    expect(r.code).toBe(1);
+    expect(r.out).toContain(`${file}:8:7: error: GRPCRoute team/outsider spec.parentRefs[0]: no listener of Gateway default/prod`);
+    expect(r.out).toMatch(/^invalid: 6 routes, 1 error, 0 warnings$/m);
+    const j = JSON.parse(cli(["check", "--strict", "--format", "json", "-f", "routes", "-f", file]).out) as { valid: boolean };
+    expect(j.valid).toBe(false);
+    expect(cli(["check", "--strict"]).code).toBe(0);
+  });
+
   it("exits 2 for usage errors", () => {
     expect(cli(["check", "--format", "xml"]).code).toBe(2);
     expect(cli(["check", "-f", "/does/not/exist"]).code).toBe(2);
@@ -78,6 +120,23 @@ describe("grpcroute-edge compile", () => {
     const bytes = readFileSync(out).length;
     expect(r.out.trim()).toBe(`compiled 5 routes, 6 rules, 7 hosts into ${out} (${bytes} bytes)`);
     expect(JSON.parse(readFileSync(out, "utf8")).version).toBe(3);
+  });
+
+  it("compiles the other routes when one is not accepted; --strict refuses", () => {
+    const file = withOutsider();
+    const out = join(mkdtempSync(join(tmpdir(), "gre-")), "t.json");
+    const r = cli(["compile", "-f", "routes", "-f", file, "-o", out]);
+    expect(r.code).toBe(0);
+    expect(r.err).toContain("warning: GRPCRoute team/outsider spec.parentRefs[0]");
+    expect(r.out).toMatch(/^compiled 6 routes, 7 rules, 7 hosts into /);
+    const strict = cli(["compile", "--strict", "-f", "routes", "-f", file]);
+    expect(strict.code).toBe(1);
+    expect(strict.out).toBe("");
+    expect(strict.err).toContain("error: GRPCRoute team/outsider spec.parentRefs[0]");
+    expect(strict.err).toContain("not compiled: 1 error");
+    const explained = cli(["explain", "-f", "routes", "-f", file, "--host", "foo.example.com", "--path", "/com.example.User/Login"]);
+    expect(explained.code).toBe(0);
+    expect(explained.out).toContain("winner:   GRPCRoute default/foo-route spec.rules[0]");
   });
 
   it("writes nothing and exits 1 when there are errors", () => {
@@ -139,8 +198,8 @@ describe("grpcroute-edge explain", () => {
 
 describe("grpcroute-edge <command> --help", () => {
   const flags: Record<string, string[]> = {
-    check: ["--file", "--format", "--help"],
-    compile: ["--file", "--output", "--help"],
+    check: ["--file", "--format", "--strict", "--help"],
+    compile: ["--file", "--output", "--strict", "--help"],
     explain: ["--file", "--host", "--path", "--header", "--json", "--jwt-claims", "--client-ip", "--country", "--api-key-client", "--help"],
     dev: ["--file", "--port", "--origin", "--allowed-origins", "--secret", "--help"],
     stats: ["--since", "--by", "--json", "--print-sql", "--dataset", "--help"],

@@ -179,6 +179,40 @@ describe("backends (the Gateway API GRPCRoute guide (https://gateway-api.sigs.k8
     expect(c.all.filter((d) => d.severity === "error")).toEqual([]);
   });
 
+  it("a weight-0 backendRef to a Service that is not defined is still BackendNotFound", () => {
+    const c = compileYaml(BASE + route("r", "  rules: [{backendRefs: [{name: a, port: 80}, {name: missing, port: 80, weight: 0}]}]"));
+    expect(c.statuses[0]!.parents[0]!.conditions[1]).toMatchObject({
+      type: "ResolvedRefs",
+      status: "False",
+      reason: "BackendNotFound",
+      message: "backend default/missing: BackendNotFound",
+    });
+    for (const r of [0, 0.5, 0.99]) expect(c.outcome("h", "/x.Y/Z", {}, r)).toBe("a");
+    expect(c.lines.filter((l) => l.includes("missing"))).toEqual([
+      expect.stringContaining("warning: GRPCRoute default/r spec.rules[0].backendRefs[1].weight: backend missing has weight 0"),
+    ]);
+  });
+
+  it("a ClusterIP Service without an origin is BackendNotFound, with a message that says what is missing", () => {
+    const cluster = `---
+apiVersion: v1
+kind: Service
+metadata: {name: inside}
+spec: {type: ClusterIP, ports: [{port: 80, appProtocol: connectrpc.com/connect}]}
+`;
+    const c = compileYaml(BASE + cluster + route("r", "  rules: [{backendRefs: [{name: inside, port: 80}]}]"));
+    expect(c.statuses[0]!.parents[0]!.conditions[1]).toEqual({
+      type: "ResolvedRefs",
+      status: "False",
+      reason: "BackendNotFound",
+      message:
+        "backend default/inside: Service has no origin: add the grpcroute-edge.dev/origin annotation, type: ExternalName, or an ORIGINS entry",
+    });
+    const d = c.route("h", "/x.Y/Z");
+    expect(d.kind === "forward" && d.backend.invalid).toBe("BackendNotFound");
+    expect(c.all.filter((x) => x.severity === "error")).toEqual([]);
+  });
+
   it("a cross-namespace backend needs a ReferenceGrant", () => {
     const other = `---
 apiVersion: v1
@@ -215,8 +249,9 @@ spec:
     const c = compileYaml(gw + route("r", "  hostnames: [foo.example.net]\n  rules: [{}]"));
     expect(c.statuses[0]!.parents[0]!.conditions[0]).toMatchObject({ status: "False", reason: "NoMatchingListenerHostname" });
     expect(c.lines.find((l) => l.includes("NoMatchingListenerHostname") || l.includes("intersects"))).toMatch(
-      /^test\.yaml:\d+:\d+: error: GRPCRoute default\/r spec\.parentRefs\[0\]/,
+      /^test\.yaml:\d+:\d+: warning: GRPCRoute default\/r spec\.parentRefs\[0\]/,
     );
+    expect(c.all.filter((d) => d.severity === "error")).toEqual([]);
   });
 
   it("listener hostnames narrow the route's: only the intersection is served", () => {
@@ -256,15 +291,70 @@ spec:
     expect(c.statuses[0]!.parents[0]!.conditions[0]).toMatchObject({ status: "False", reason: "NotAllowedByListeners" });
   });
 
-  it("a parentRef to a Gateway that is not defined is an error at its line", () => {
+  it("a parentRef to a Gateway that is not defined is a warning at its line, with NoMatchingParent", () => {
     const text = BASE + route("r", "  rules: [{}]").replace("{name: gw}", "{name: nope}");
     const c = compileYaml(text);
     const line = text.split("\n").findIndex((l) => l.includes("{name: nope}")) + 1;
     expect(c.lines.find((l) => l.includes("not defined"))).toMatch(
       new RegExp(
-        `^test\\.yaml:${line}:\\d+: error: GRPCRoute default/r spec\\.parentRefs\\[0\\]: parent Gateway default/nope is not defined`,
+        `^test\\.yaml:${line}:\\d+: warning: GRPCRoute default/r spec\\.parentRefs\\[0\\]: parent Gateway default/nope is not defined`,
       ),
     );
+    expect(c.statuses[0]!.parents[0]!.conditions[0]).toMatchObject({ status: "False", reason: "NoMatchingParent" });
+    expect(c.all.filter((d) => d.severity === "error")).toEqual([]);
+  });
+
+  it("a route no parent accepts is left out; every other route keeps working", () => {
+    const team = `---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: denied, namespace: team}
+spec:
+  parentRefs: [{name: gw, namespace: default}]
+  rules: [{matches: [{method: {service: pkg.Denied}}], backendRefs: [{name: a, namespace: default, port: 80}]}]
+`;
+    const c = compileYaml(
+      BASE +
+        team +
+        route("no-listener", "  rules: [{matches: [{method: {service: pkg.Gone}}], backendRefs: [{name: b, port: 80}]}]").replace(
+          "{name: gw}",
+          "{name: gw, sectionName: nope}",
+        ) +
+        route("no-gateway", "  rules: [{matches: [{method: {service: pkg.Nowhere}}], backendRefs: [{name: c, port: 80}]}]").replace(
+          "{name: gw}",
+          "{name: missing}",
+        ) +
+        route("ok", "  rules: [{matches: [{method: {service: pkg.Ok}}], backendRefs: [{name: d, port: 80}]}]"),
+    );
+    expect(c.all.filter((d) => d.severity === "error")).toEqual([]);
+    expect(c.outcome("h", "/pkg.Ok/M")).toBe("d");
+    expect(c.outcome("h", "/pkg.Denied/M")).toBe("UNIMPLEMENTED");
+    expect(c.outcome("h", "/pkg.Gone/M")).toBe("UNIMPLEMENTED");
+    expect(c.outcome("h", "/pkg.Nowhere/M")).toBe("UNIMPLEMENTED");
+    const accepted = Object.fromEntries(c.statuses.map((s) => [s.route, s.parents[0]!.conditions[0]!.reason]));
+    expect(accepted).toEqual({
+      "default/no-gateway": "NoMatchingParent",
+      "default/no-listener": "NoMatchingParent",
+      "default/ok": "Accepted",
+      "team/denied": "NotAllowedByListeners",
+    });
+    expect(c.unaccepted.map((d) => d.object).sort()).toEqual([
+      "GRPCRoute default/no-gateway",
+      "GRPCRoute default/no-listener",
+      "GRPCRoute team/denied",
+    ]);
+  });
+
+  it("a parent that does not accept the route leaves the route's other parents serving it", () => {
+    const c = compileYaml(
+      BASE +
+        route("r", "  rules: [{backendRefs: [{name: a, port: 80}]}]").replace(
+          "parentRefs: [{name: gw}]",
+          "parentRefs: [{name: gw}, {name: missing}]",
+        ),
+    );
+    expect(c.outcome("h", "/x.Y/Z")).toBe("a");
+    expect(c.statuses[0]!.parents.map((p) => p.conditions[0]!.reason)).toEqual(["Accepted", "NoMatchingParent"]);
   });
 });
 

@@ -2,7 +2,7 @@ import type { Origin } from "../../table/types.ts";
 import { formatPath, objectLabel, type Diagnostic } from "../diagnostics.ts";
 import { key, type ResourceIndex } from "./index-resources.ts";
 import type { BackendObjectRef, GRPCRouteDoc, FieldPath } from "../model.ts";
-import { originOf } from "./origins.ts";
+import { ANNOTATION, originOf } from "./origins.ts";
 
 /** A backendRef after lookup: an origin, a Service to chain through, or the reason it is invalid. */
 export interface ResolvedRef {
@@ -12,8 +12,10 @@ export interface ResolvedRef {
   /** `namespace/name` of the core Service it names, when it names one that exists. */
   service?: string;
   origin?: Origin;
-  /** ResolvedRefs reason: BackendNotFound, RefNotPermitted, InvalidKind, UnsupportedProtocol. */
+  /** ResolvedRefs reason: BackendNotFound, RefNotPermitted or InvalidKind. */
   invalid?: string;
+  /** The ResolvedRefs message, when the reason alone does not say what to change. */
+  statusMessage?: string;
   /**
    * Set when the Service exists but the edge cannot reach it. Reported only when traffic can
    * fall through to it: a Service with routes parented to it needs no origin of its own.
@@ -78,13 +80,18 @@ export function resolveRef(
   }
   const origin = originOf(service, out.port);
   if ("problem" in origin) {
-    out.invalid = "UnsupportedProtocol";
+    // The protocol is fine; what the edge lacks is an address to send to. Of the spec's
+    // ResolvedRefs reasons only BackendNotFound says that, so the message names what to add.
+    out.invalid = "BackendNotFound";
+    out.statusMessage = NO_ORIGIN;
     out.originProblem = { message: origin.problem, fix: origin.fix };
     return out;
   }
   out.origin = origin.origin;
   return out;
 }
+
+const NO_ORIGIN = `Service has no origin: add the ${ANNOTATION.origin} annotation, type: ExternalName, or an ORIGINS entry`;
 
 /** ReferenceGrant semantics: a grant in the target namespace, from GRPCRoutes of ours, to this Service. */
 function granted(route: GRPCRouteDoc, ref: BackendObjectRef, index: ResourceIndex): boolean {
@@ -108,7 +115,9 @@ export function serviceFallback(index: ResourceIndex, service: string, port: num
   const doc = index.services.get(service);
   const origin = doc === undefined ? undefined : originOf(doc, port);
   if (origin === undefined) out.invalid = "BackendNotFound";
-  else if ("problem" in origin) out.invalid = "UnsupportedProtocol";
-  else out.origin = origin.origin;
+  else if ("problem" in origin) {
+    out.invalid = "BackendNotFound";
+    out.statusMessage = NO_ORIGIN;
+  } else out.origin = origin.origin;
   return out;
 }

@@ -32,27 +32,27 @@ export interface ParentResolution {
   label: string;
   attachments: Attachment[];
   accepted: Condition;
+  /** The warning that says why this parent does not accept the route: `--strict` makes it an error. */
+  unaccepted?: Diagnostic;
 }
 
 /**
  * Attaches a route to its parents the way a Gateway API controller does (ParentReference,
  * Listener.allowedRoutes, GRPCRouteSpec.Hostnames intersection), reporting the Accepted
  * condition for each parent and a diagnostic for each parent that takes no traffic.
+ * A parent that does not accept the route is a warning, not an error: in the Gateway API
+ * that is the route's status (Accepted=False), and every other route keeps working.
  */
 export function resolveParents(route: GRPCRouteDoc, index: ResourceIndex, diagnostics: Diagnostic[]): ParentResolution[] {
   const out: ParentResolution[] = [];
   const self = objectLabel("GRPCRoute", route.metadata.namespace, route.metadata.name);
   route.spec.parentRefs.forEach((ref, i) => {
     const path = ["spec", "parentRefs", i];
-    const report = (message: string, fix: string, severity: "error" | "warning" = "error") =>
-      diagnostics.push({
-        severity,
-        pos: route.locate(path),
-        object: self,
-        path: formatPath(path),
-        message,
-        fix,
-      });
+    const report = (message: string, fix: string, severity: "error" | "warning" = "error"): Diagnostic => {
+      const d: Diagnostic = { severity, pos: route.locate(path), object: self, path: formatPath(path), message, fix };
+      diagnostics.push(d);
+      return d;
+    };
     if (ref.group === "" && ref.kind === "Service") {
       out.push(resolveServiceParent(ref, i, index, report));
     } else if (ref.group === GATEWAY_GROUP && ref.kind === "Gateway") {
@@ -67,24 +67,28 @@ export function resolveParents(route: GRPCRouteDoc, index: ResourceIndex, diagno
   return out;
 }
 
-type Report = (message: string, fix: string, severity?: "error" | "warning") => void;
+type Report = (message: string, fix: string, severity?: "error" | "warning") => Diagnostic;
 
 function resolveServiceParent(ref: ParentRef, i: number, index: ResourceIndex, report: Report): ParentResolution {
   const label = `Service ${ref.namespace}/${ref.name}${ref.port === undefined ? "" : `:${ref.port}`}`;
   const service = index.services.get(key(ref.namespace, ref.name));
+  const reject = (message: string, fix: string, status: string): ParentResolution => {
+    const unaccepted = report(message, fix, "warning");
+    return { parentIndex: i, label, attachments: [], accepted: condition("Accepted", false, "NoMatchingParent", status), unaccepted };
+  };
   if (service === undefined) {
-    report(
+    return reject(
       `parent Service ${ref.namespace}/${ref.name} is not defined`,
       "define the Service (type: ExternalName names its origin) or fix parentRefs name/namespace",
+      "Service not found",
     );
-    return { parentIndex: i, label, attachments: [], accepted: condition("Accepted", false, "NoMatchingParent", "Service not found") };
   }
   if (ref.port !== undefined && service.spec.ports.length > 0 && !service.spec.ports.some((p) => p.port === ref.port)) {
-    report(
+    return reject(
       `parent Service ${ref.namespace}/${ref.name} has no port ${ref.port}`,
       `use one of its ports (${service.spec.ports.map((p) => p.port).join(", ")}) or drop parentRefs port`,
+      `no port ${ref.port}`,
     );
-    return { parentIndex: i, label, attachments: [], accepted: condition("Accepted", false, "NoMatchingParent", `no port ${ref.port}`) };
   }
   const attachment: ServiceAttachment = { kind: "service", service: key(ref.namespace, ref.name) };
   if (ref.port !== undefined) attachment.port = ref.port;
@@ -95,8 +99,8 @@ function resolveGatewayParent(route: GRPCRouteDoc, ref: ParentRef, i: number, in
   const section = ref.sectionName === undefined ? "" : ` (listener ${ref.sectionName})`;
   const label = `Gateway ${ref.namespace}/${ref.name}${section}`;
   const reject = (reason: string, message: string, fix: string): ParentResolution => {
-    report(message, fix);
-    return { parentIndex: i, label, attachments: [], accepted: condition("Accepted", false, reason, message) };
+    const unaccepted = report(message, fix, "warning");
+    return { parentIndex: i, label, attachments: [], accepted: condition("Accepted", false, reason, message), unaccepted };
   };
   const gateway = index.gateways.get(key(ref.namespace, ref.name));
   if (gateway === undefined) {

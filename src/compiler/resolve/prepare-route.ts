@@ -49,7 +49,9 @@ export function prepareRoute(route: GRPCRouteDoc, index: ResourceIndex, diagnost
             message: `backend ${ref.name} has weight 0 and never receives traffic`,
             fix: "give it a weight above 0, or remove the backendRef",
           });
-          return { name: ref.name, namespace: ref.namespace, port: ref.port ?? 0, weight: 0 };
+          // ResolvedRefs covers every reference whatever its weight, but the reference's own
+          // warnings speak of a share of traffic it does not have: the weight warning says enough.
+          return { ...resolveRef(route, ref, path, index, []), weight: 0 };
         }
         return { ...resolveRef(route, ref, path, index, diagnostics), weight: ref.weight };
       }),
