@@ -304,6 +304,24 @@ spec:
     expect(c.all.filter((d) => d.severity === "error")).toEqual([]);
   });
 
+  it("one invalid rule fails the build rather than being dropped, so PartiallyInvalid never appears", () => {
+    const c = compileYaml(
+      BASE +
+        route(
+          "r",
+          `  rules:
+  - matches: [{method: {service: pkg.Good}}]
+    backendRefs: [{name: a, port: 80}]
+  - matches: [{method: {service: pkg.Bad, method: Log-in}}]
+    backendRefs: [{name: b, port: 80}]`,
+        ),
+    );
+    expect(c.all.filter((d) => d.severity === "error").map((d) => d.path)).toEqual(["spec.rules[1].matches[0].method.method"]);
+    // The whole route is left out with the error: none of its rules reaches the table.
+    expect(c.table.routes).toEqual([]);
+    expect(c.statuses).toEqual([]);
+  });
+
   it("a route no parent accepts is left out; every other route keeps working", () => {
     const team = `---
 apiVersion: gateway.networking.k8s.io/v1
