@@ -152,9 +152,8 @@ async function handle(
     if (deadline.error !== undefined) throw deadline.error;
     const routeRequest: RouteRequest = { host: url.host, path: procedure.path, header: (name) => request.headers.get(name) };
     const decision = matcher.route(routeRequest, rc.random);
-    if (decision.kind === "forward" || decision.route !== undefined) {
-      const ref = decision.route!;
-      log.set("route", `${ref.namespace}/${ref.name}`);
+    if (decision.route !== undefined) {
+      log.set("route", `${decision.route.namespace}/${decision.route.name}`);
       log.set("rule", decision.rule);
     }
     if (decision.kind === "reject") throw new ConnectError(decision.message, rejectCodes[decision.code]);
