@@ -404,14 +404,12 @@ const LIMITS = `## What limits the missed targets, and what was done
   neither has been profiled yet, and RS256 and ES256 costing about the same CPU suggests the work around the
   signature check (token decoding, claim checks, header handling) weighs as much as the signature itself.
 - **Access log.** Building the record, \`JSON.stringify\` and the data point take about 4 µs per call (V8 in Node,
-  200,000 records), about 1% of the CPU the log adds in workerd. Two exploratory runs (1,500 calls, 4 rounds each,
-  code changed by hand and reverted, so not reproduced by the command) split the rest: with the line no longer
-  written to stdout the extra CPU stayed at +350 to +410 µs; with the response body no longer watched (line written
-  at the headers) it fell to +160 µs. The larger part is watching the body: \`finish\` pipes every response through
-  a JavaScript TransformStream and a JavaScript ReadableStream to count bytes, messages and the final status: two
-  more JavaScript stream layers, each crossed per chunk, on top of the relay's own read loop. Counting in that loop,
-  which already sees every chunk (\`src/protocol/final-frame.ts\`), is the next thing to try. The data point costs nothing
-  measurable here, but Miniflare's dataset drops it in the isolate.
+  200,000 records), about 1% of the CPU the log adds in workerd. The larger part is watching the body: \`finish\`
+  reads every response through one JavaScript stream of its own to count bytes, messages and the final status, a
+  layer crossed per chunk on top of the relay's own read loop. (An earlier version used two layers, a
+  TransformStream and a ReadableStream, and cost +407 µs per call; one layer brought that to the figure above.)
+  Counting in the relay loop, which already sees every chunk (\`src/protocol/final-frame.ts\`), is the next step.
+  The data point costs nothing measurable here, but Miniflare's dataset drops it in the isolate.
 - **Streaming.** Even the pass-through worker reaches well under 80% of direct in Miniflare on this machine: workerd's
   own copy through the isolate is the ceiling. workerd hands a large response over in chunks of about 4 KiB; joining
   the pieces of each envelope into one write doubled our throughput, and what is left is the per-chunk read in
