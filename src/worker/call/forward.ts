@@ -20,6 +20,13 @@ import type { ForwardCall } from "./call.ts";
 /** How long the edge waits for a request's first envelope header before calling the origin anyway. */
 const firstHeaderWaitMs = 1000;
 
+/** Complete envelopes in a whole framed body (5-byte header, then the length it gives). */
+function envelopeCount(bytes: Uint8Array): number {
+  let n = 0;
+  for (let at = 0; at + 5 <= bytes.length; n++) at += 5 + new DataView(bytes.buffer, bytes.byteOffset + at, 5).getUint32(1);
+  return n;
+}
+
 /**
  * Forward a call to its origin, with mirrors copied off the request body. In the client's
  * own protocol bodies stream both ways (docs/edge.md "Same protocol"); to an origin
@@ -29,13 +36,6 @@ const firstHeaderWaitMs = 1000;
  * never reached its origin, or got a status the route retries, can be sent again (see
  * retry.ts). Throws ConnectError for anything the caller must answer as an error.
  */
-/** Complete envelopes in a whole framed body (5-byte header, then the length it gives). */
-function envelopeCount(bytes: Uint8Array): number {
-  let n = 0;
-  for (let at = 0; at + 5 <= bytes.length; n++) at += 5 + new DataView(bytes.buffer, bytes.byteOffset + at, 5).getUint32(1);
-  return n;
-}
-
 export async function forward(call: ForwardCall): Promise<Response> {
   const { client, timer } = call;
   const textMode = client.kind === "grpc-web" && client.text;
