@@ -31,10 +31,10 @@ export async function peekStatus(
 ): Promise<{ res: Response; code: Code | undefined; httpStatus?: number }> {
   const type = res.headers.get(headerContentType) ?? "";
   const status = res.headers.get(headerGrpcStatus);
-  if (target === "grpc-web" && status !== null) return { res, code: errorCode(status) };
   const genuine = target === "grpc-web" ? isGrpcWebAnswer(res) : res.status === 200 || type.toLowerCase().startsWith(contentTypeErrorJson);
   // Not the protocol (an HTML 503, say): the code gRPC maps the HTTP status to, and the status itself.
   if (!genuine) return { res, code: codeFromHttpStatus(res.status), httpStatus: res.status };
+  if (target === "grpc-web" && status !== null) return { res, code: errorCode(status) };
   if (res.body === null || (target === "connect" && res.status === 200)) return { res, code: undefined };
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];

@@ -49,7 +49,9 @@ export function relayResponse(
   stripHopByHop(headers);
   switch (client.kind) {
     case "grpc-web": {
-      const statusInHeaders = res.headers.has(headerGrpcStatus);
+      // What the client will see decides: an origin's `Connection: grpc-status` strips the
+      // status from the headers, and then the stream must end with one.
+      const statusInHeaders = headers.has(headerGrpcStatus);
       if (res.body === null) {
         watch?.stop();
         if (!statusInHeaders) {

@@ -12,8 +12,12 @@ describe("validateGrpcWebResponse", () => {
     ["frames in binary", answer(200, proto), undefined],
     ["frames in text", answer(200, { "content-type": "application/grpc-web-text" }), undefined],
     ["trailers-only with a valid status", answer(200, { ...proto, "grpc-status": "5" }), undefined],
-    // The status in the headers decides, whatever else the answer looks like.
-    ["trailers-only on a non-gRPC-web answer", answer(503, { "content-type": "text/plain", "grpc-status": "14" }), undefined],
+    // A non-gRPC answer is mapped from its HTTP status, whatever status header it carries.
+    [
+      "a status header on a non-gRPC-web answer",
+      answer(503, { "content-type": "text/plain", "grpc-status": "0" }),
+      { code: Code.Unavailable, message: "origin answered HTTP 503 (text/plain), not gRPC-web" },
+    ],
     [
       "trailers-only with an invalid status",
       answer(200, { ...proto, "grpc-status": "OK" }),

@@ -12,12 +12,13 @@ export function isGrpcWebAnswer(res: Response): boolean {
 
 /**
  * Why an origin's answer is not a gRPC-web response the edge may relay, undefined when it
- * is: frames with a gRPC-web content type, or a trailers-only answer whose status in the
- * headers is valid (a status with `grpc-status-details-bin` is the origin's to explain).
+ * is: HTTP 2xx with a gRPC-web content type, frames or trailers-only with a valid status in
+ * the headers (a status with `grpc-status-details-bin` is the origin's to explain). A
+ * non-gRPC answer (an HTML 503, say) is mapped from its HTTP status even when it carries a
+ * `grpc-status` header: a load balancer's page is not the origin's verdict.
  */
 export function validateGrpcWebResponse(res: Response): ConnectError | undefined {
-  const statusInHeaders = res.headers.has(headerGrpcStatus);
-  if (!statusInHeaders) return isGrpcWebAnswer(res) ? undefined : notProtocolError(res, "gRPC-web");
-  if (res.headers.has(headerStatusDetailsBin)) return undefined;
+  if (!isGrpcWebAnswer(res)) return notProtocolError(res, "gRPC-web");
+  if (!res.headers.has(headerGrpcStatus) || res.headers.has(headerStatusDetailsBin)) return undefined;
   return invalidGrpcStatus(res.headers.get(headerGrpcStatus));
 }
