@@ -4,6 +4,8 @@
  * in json mode; everything else the worker prints goes to stderr as it came.
  */
 
+import { codeNames } from "../runtime/access-record.ts";
+
 export type LogFormat = "text" | "json";
 
 export const LOG_FORMATS: readonly LogFormat[] = ["text", "json"];
@@ -47,31 +49,11 @@ export function parseLogRecord(line: string): LogRecord | undefined {
   return undefined;
 }
 
-const CODE_NAMES = [
-  "OK",
-  "CANCELLED",
-  "UNKNOWN",
-  "INVALID_ARGUMENT",
-  "DEADLINE_EXCEEDED",
-  "NOT_FOUND",
-  "ALREADY_EXISTS",
-  "PERMISSION_DENIED",
-  "RESOURCE_EXHAUSTED",
-  "FAILED_PRECONDITION",
-  "ABORTED",
-  "OUT_OF_RANGE",
-  "UNIMPLEMENTED",
-  "INTERNAL",
-  "UNAVAILABLE",
-  "DATA_LOSS",
-  "UNAUTHENTICATED",
-] as const;
-
 // The caller can fix these by changing the request or its credentials, so they are not the edge's or the origin's fault.
 const CLIENT_ERRORS = new Set(["INVALID_ARGUMENT", "NOT_FOUND", "UNAUTHENTICATED", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED"]);
 
 // Widths of the longest status name and protocol, so the columns after them line up.
-const STATUS_WIDTH = Math.max(...CODE_NAMES.map((n) => n.length));
+const STATUS_WIDTH = Math.max(...codeNames.map((n) => n.length));
 const PROTOCOL_WIDTH = "connect-stream".length;
 
 export interface TextOptions {
@@ -122,7 +104,7 @@ function padded(s: string, width: number, paint: Paint = plain): string {
 function statusName(record: LogRecord): string {
   const name = text(record.grpc_status);
   if (name !== undefined) return name.toUpperCase();
-  if (typeof record.grpc_code === "number") return CODE_NAMES[record.grpc_code] ?? `CODE_${record.grpc_code}`;
+  if (typeof record.grpc_code === "number") return codeNames[record.grpc_code] ?? `CODE_${record.grpc_code}`;
   return "-";
 }
 

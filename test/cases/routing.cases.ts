@@ -1,7 +1,7 @@
 /**
  * Routing cases shared by every way the matcher runs (test/cases/*.test.ts, one adapter
  * each, all through run-routing-cases.ts), so a case written once is checked everywhere.
- * From the Gateway API conformance vectors (spec digest, Appendix A) and the project's
+ * From the Gateway API conformance tests (https://github.com/kubernetes-sigs/gateway-api/tree/main/conformance/tests, the GRPCRoute ones) and the project's
  * shipped examples.
  */
 import { shippedRouteFiles } from "../fixtures/manifests.ts";

@@ -1,4 +1,5 @@
 import type { AuthorizationRuleRow, CredentialSource, JsonWebKeyRow, JwtProviderRow, SecurityRow } from "../../table/types.ts";
+import { normalizeAudience } from "../../runtime/policy/claims.ts";
 import { formatPath, objectLabel, type Diagnostic } from "../diagnostics.ts";
 import type { ApiKeySource, JwtProviderSpec, SecretRef, SecurityPolicyDoc } from "../model.ts";
 import { key, type ResourceIndex } from "../resolve/index-resources.ts";
@@ -11,12 +12,6 @@ export interface SecretUse {
   from: string;
   policy: string;
   purpose: "apiKeyAuth" | "basicAuth";
-}
-
-/** Envoy drops `http://` / `https://` and one trailing `/` from both sides before comparing audiences. */
-export function normalizeAudience(aud: string): string {
-  const bare = aud.replace(/^https?:\/\//, "");
-  return bare.endsWith("/") ? bare.slice(0, -1) : bare;
 }
 
 /** Envoy's extractor with no `extractFrom`: `Authorization: Bearer …` and `?access_token=`. */

@@ -29,3 +29,9 @@ export function claimHeaderValue(v: unknown): string | undefined {
   if (typeof v === "boolean") return v ? "true" : "false";
   return undefined;
 }
+
+/** Envoy drops `http://` / `https://` and one trailing `/` from both sides before comparing audiences. */
+export function normalizeAudience(aud: string): string {
+  const bare = aud.replace(/^https?:\/\//, "");
+  return bare.endsWith("/") ? bare.slice(0, -1) : bare;
+}

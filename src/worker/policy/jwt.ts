@@ -1,6 +1,6 @@
 import { compactVerify, decodeJwt, decodeProtectedHeader, errors, type JWTPayload } from "jose";
 import { Code, ConnectError } from "../../protocol/index.ts";
-import { claimAt, claimHeaderValue, type Claims } from "../../runtime/policy/claims.ts";
+import { claimAt, claimHeaderValue, type Claims, normalizeAudience } from "../../runtime/policy/claims.ts";
 import type { JwtProviderRow, JwtRow } from "../../table/types.ts";
 import { credentialsAt } from "./credentials.ts";
 import { keySet } from "./jwks.ts";
@@ -18,11 +18,6 @@ const algorithms = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256
 const skewSeconds = 60;
 
 type Failure = { kind: "invalid" | "audience" | "unavailable"; message: string };
-
-function normalizeAudience(aud: string): string {
-  const bare = aud.replace(/^https?:\/\//, "");
-  return bare.endsWith("/") ? bare.slice(0, -1) : bare;
-}
 
 function shapeProblem(p: JWTPayload): string | undefined {
   for (const name of ["iss", "sub", "jti"] as const)
