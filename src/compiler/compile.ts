@@ -143,6 +143,7 @@ export function compile(resources: readonly Resource[]): CompileResult {
         cumulative,
         filters,
         ...timing,
+        ...(w.policy.exactRelay === true ? { exactRelay: true as const } : {}),
         ...(policy === undefined ? {} : { security: securityId(policy.policy) }),
         ...(limitId === undefined ? {} : { limits: limitId }),
       };

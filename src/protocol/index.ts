@@ -39,7 +39,7 @@ export { decodeTextBody, type DecodedBody } from "./grpc-web/text-body.ts";
 
 // Origin answers: a status known early (for retries), and the relay in the caller's protocol.
 export { peekStatus } from "./peek-status.ts";
-export { relayResponse, type StreamFailure, type RelayWatch } from "./relay-response.ts";
+export { relayResponse, type Relayed, type RelayOutcome, type StreamFailure, type RelayWatch } from "./relay-response.ts";
 
 // What a client received, for the access log.
 export { observeResponse, countRequestMessages, type Observed } from "./observe.ts";

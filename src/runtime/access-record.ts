@@ -28,18 +28,22 @@ export interface AccessRecord {
   backend?: string;
   origin_host?: string;
   attempts?: number;
-  grpc_status: string;
-  grpc_code: number;
+  /** Absent only for a piped stream that ended without the edge seeing its status. */
+  grpc_status?: string;
+  grpc_code?: number;
   http_status: number;
   status_source: "origin" | "edge";
   edge_reason?: string;
   duration_ms: number;
   ttfb_ms?: number;
   request_bytes: number;
-  response_bytes: number;
+  /** Absent for a piped stream: the edge did not see its bytes past the exact prefix. */
+  response_bytes?: number;
   request_messages: number;
-  response_messages: number;
+  response_messages?: number;
   deadline_ms?: number;
+  /** `piped`: past the first 64 KiB the response went through workerd's native pipe, unseen. */
+  relay?: "piped";
   colo?: string;
   country?: string;
 }
@@ -75,7 +79,7 @@ export function dataPoint(r: AccessRecord): { indexes: string[]; blobs: string[]
     route: r.route ?? "",
     rule: r.rule === undefined ? "" : String(r.rule),
     backend: r.backend ?? "",
-    grpc_status: r.grpc_status,
+    grpc_status: r.grpc_status ?? "",
     protocol: r.protocol ?? "",
     status_source: r.status_source,
     colo: r.colo ?? "",
@@ -84,11 +88,11 @@ export function dataPoint(r: AccessRecord): { indexes: string[]; blobs: string[]
     duration_ms: r.duration_ms,
     ttfb_ms: r.ttfb_ms ?? 0,
     request_bytes: r.request_bytes,
-    response_bytes: r.response_bytes,
+    response_bytes: r.response_bytes ?? 0,
     request_messages: r.request_messages,
-    response_messages: r.response_messages,
+    response_messages: r.response_messages ?? 0,
     attempts: r.attempts ?? 0,
-    grpc_code: r.grpc_code,
+    grpc_code: r.grpc_code ?? -1,
   };
   return { indexes: [r.route ?? ""], blobs: ANALYTICS_BLOBS.map((b) => blob[b]), doubles: ANALYTICS_DOUBLES.map((d) => double[d]) };
 }

@@ -7,7 +7,7 @@ import { TABLE_VERSION, type Candidate, type HeaderPredicate, type RouteTable, t
  * Determinism comes from the compiler's fixed order.
  *
  * candidate: [rank, rule, serviceRegex, methodRegex, ...(headerName, exactValue, regexId)]
- * rule:      [route, index, backends, cumulative, filters or 0, {reject, retry, timeoutMs, security, limits, idleTimeoutMs, name} or 0]
+ * rule:      [route, index, backends, cumulative, filters or 0, {reject, retry, timeoutMs, security, limits, idleTimeoutMs, name, exactRelay} or 0]
  */
 type WireCandidate = (number | string)[];
 type WireRule = [
@@ -16,7 +16,7 @@ type WireRule = [
   number[],
   number[],
   Rule["filters"] | 0,
-  Pick<Rule, "reject" | "retry" | "timeoutMs" | "security" | "limits" | "idleTimeoutMs" | "name"> | 0,
+  Pick<Rule, "reject" | "retry" | "timeoutMs" | "security" | "limits" | "idleTimeoutMs" | "name" | "exactRelay"> | 0,
 ];
 
 interface WireTable extends Omit<RouteTable, "candidates" | "rules"> {
@@ -60,7 +60,7 @@ function candidateFromWire(w: WireCandidate): Candidate {
 
 function ruleToWire(r: Rule): WireRule {
   const empty = r.filters.request === undefined && r.filters.response === undefined && r.filters.mirrors === undefined;
-  const extra: Pick<Rule, "reject" | "retry" | "timeoutMs" | "security" | "limits" | "idleTimeoutMs" | "name"> = {};
+  const extra: Pick<Rule, "reject" | "retry" | "timeoutMs" | "security" | "limits" | "idleTimeoutMs" | "name" | "exactRelay"> = {};
   if (r.reject !== undefined) extra.reject = r.reject;
   if (r.retry !== undefined) extra.retry = r.retry;
   if (r.timeoutMs !== undefined) extra.timeoutMs = r.timeoutMs;
@@ -68,6 +68,7 @@ function ruleToWire(r: Rule): WireRule {
   if (r.limits !== undefined) extra.limits = r.limits;
   if (r.name !== undefined) extra.name = r.name;
   if (r.idleTimeoutMs !== undefined) extra.idleTimeoutMs = r.idleTimeoutMs;
+  if (r.exactRelay === true) extra.exactRelay = true;
   return [r.route, r.index, r.backends, r.cumulative, empty ? 0 : r.filters, Object.keys(extra).length === 0 ? 0 : extra];
 }
 

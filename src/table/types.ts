@@ -123,6 +123,8 @@ export interface Rule {
   limits?: number;
   /** From a BackendTrafficPolicy's `timeout.http.streamIdleTimeout`: overrides `STREAM_IDLE_TIMEOUT_MS`. */
   idleTimeoutMs?: number;
+  /** From the route's `grpcroute-edge.dev/relay: exact`: the edge relays the whole response itself, never piping it natively. */
+  exactRelay?: true;
 }
 
 /** Retries per call when a route says nothing: one more try after a connection that failed. */

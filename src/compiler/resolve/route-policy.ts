@@ -9,6 +9,13 @@ export const POLICY_ANNOTATION = {
   requestTimeout: "timeout.linkerd.io/request",
 } as const;
 
+/**
+ * How the edge relays this route's responses: `native` (the default) relays the first
+ * 64 KiB itself and pipes the rest through workerd natively; `exact` relays all of it,
+ * keeping every status guarantee and the log's view of the whole stream (docs/edge.md).
+ */
+export const RELAY_ANNOTATION = "grpcroute-edge.dev/relay";
+
 /** Linkerd annotations the edge does not implement: warned about, ignored. */
 const unsupported: Record<string, string> = {
   "retry.linkerd.io/http": "retry.linkerd.io/http is for HTTPRoute; on a GRPCRoute use retry.linkerd.io/grpc",
@@ -42,6 +49,7 @@ export const GRPC_CODE_BY_NAME: Readonly<Record<string, number>> = {
 export interface RoutePolicy {
   retry?: RetryPolicy;
   timeoutMs?: number;
+  exactRelay?: true;
 }
 
 /** A Go duration (`300ms`, `1.5s`, `1m30s`, `0`) in milliseconds, rounded up; undefined when malformed. */
@@ -128,6 +136,18 @@ export function routePolicy(route: GRPCRouteDoc, label: string, diagnostics: Dia
         'write a Go duration such as "500ms", "2s" or "1m30s"',
       );
     } else if (ms > 0) out.timeoutMs = ms;
+  }
+  const relay = notes[RELAY_ANNOTATION];
+  if (relay !== undefined) {
+    const v = relay.trim();
+    if (v === "exact") out.exactRelay = true;
+    else if (v !== "native")
+      report(
+        RELAY_ANNOTATION,
+        "error",
+        `${RELAY_ANNOTATION} must be "exact" or "native", got "${relay}"`,
+        'write "exact" to relay every byte at the edge',
+      );
   }
   return out;
 }

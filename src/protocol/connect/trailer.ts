@@ -5,20 +5,32 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /** The problem with an uncompressed Connect EndStreamResponse (the Connect protocol (https://connectrpc.com/docs/protocol)). */
 export function invalidEndStream(data: Uint8Array): ConnectError | undefined {
+  return checkEndStream(data).problem;
+}
+
+const malformed = (): { code: undefined; problem: ConnectError } => ({
+  code: undefined,
+  problem: new ConnectError("protocol error: malformed EndStreamResponse from the origin", Code.Internal),
+});
+
+/** An EndStreamResponse's status (0 without an error) or its problem. */
+export function checkEndStream(data: Uint8Array): { code: Code | 0 | undefined; problem?: ConnectError } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(utf8.decode(data));
   } catch {
-    return new ConnectError("protocol error: malformed EndStreamResponse from the origin", Code.Internal);
+    return malformed();
   }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    return new ConnectError("protocol error: malformed EndStreamResponse from the origin", Code.Internal);
-  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return malformed();
   const error = (parsed as { error?: unknown }).error;
-  if (error === undefined) return undefined;
-  const code = typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
-  if (typeof code !== "string" || codeFromString(code) === undefined) {
-    return new ConnectError("protocol error: invalid error code in the origin's EndStreamResponse", Code.Internal);
+  if (error === undefined) return { code: 0 };
+  const name = typeof error === "object" && error !== null ? (error as { code?: unknown }).code : undefined;
+  const code = typeof name === "string" ? codeFromString(name) : undefined;
+  if (code === undefined) {
+    return {
+      code: undefined,
+      problem: new ConnectError("protocol error: invalid error code in the origin's EndStreamResponse", Code.Internal),
+    };
   }
-  return undefined;
+  return { code };
 }

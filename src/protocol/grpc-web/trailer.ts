@@ -1,5 +1,5 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { invalidGrpcStatus } from "../grpc/status.ts";
+import { invalidGrpcStatus, parseGrpcStatus } from "../grpc/status.ts";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
@@ -9,22 +9,29 @@ const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
  * (and no `grpc-status-details-bin`), or a status that is not 0..16.
  */
 export function invalidTrailerBlock(data: Uint8Array): ConnectError | undefined {
+  return checkTrailerBlock(data).problem;
+}
+
+/** A trailer block's status (undefined: details only) or its problem. */
+export function checkTrailerBlock(data: Uint8Array): { code: Code | undefined; problem?: ConnectError } {
   let text: string;
   try {
     text = utf8.decode(data);
   } catch {
-    return new ConnectError("protocol error: malformed trailer from the origin", Code.Internal);
+    return { code: undefined, problem: new ConnectError("protocol error: malformed trailer from the origin", Code.Internal) };
   }
   let status: string | null = null;
   let details = false;
   for (const line of text.split("\r\n")) {
     if (line === "") continue;
     const colon = line.indexOf(":");
-    if (colon <= 0) return new ConnectError("protocol error: malformed trailer from the origin", Code.Internal);
+    if (colon <= 0)
+      return { code: undefined, problem: new ConnectError("protocol error: malformed trailer from the origin", Code.Internal) };
     const name = line.slice(0, colon).trim().toLowerCase();
     if (name === "grpc-status" && status === null) status = line.slice(colon + 1);
     if (name === "grpc-status-details-bin") details = true;
   }
-  if (status === null && details) return undefined;
-  return invalidGrpcStatus(status);
+  if (status === null && details) return { code: undefined };
+  const problem = invalidGrpcStatus(status);
+  return problem === undefined ? { code: parseGrpcStatus(status!) } : { code: undefined, problem };
 }

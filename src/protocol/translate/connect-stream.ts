@@ -43,8 +43,12 @@ export function connectStreamFromGrpcWeb(
       }
       if (next.done) return finish(controller, statusHeaders);
       if ((next.value.flags & trailerFlag) === trailerFlag) {
-        await reader.cancel().catch(() => undefined);
-        return finish(controller, trailerParse(next.value.data));
+        finish(controller, trailerParse(next.value.data));
+        // Read the origin to its end so workerd can reuse the connection; anything after
+        // the trailer is a protocol violation, not relayed.
+        const after = await reader.read().catch(() => ({ done: true }) as const);
+        if (!after.done) await reader.cancel().catch(() => undefined);
+        return;
       }
       controller.enqueue(encodeEnvelope(next.value.flags, next.value.data));
     },

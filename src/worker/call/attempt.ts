@@ -10,6 +10,8 @@ import { upstreamRequestHeaders } from "../request/upstream-headers.ts";
 import type { ForwardDecision } from "./retry.ts";
 import { callOrigin, familyOf } from "./upstream.ts";
 
+const statusOk = 200;
+
 /** How one attempt ended: an answer, or an error (`unsent`: nothing of the request left the edge). */
 export type Outcome =
   | { kind: "response"; res: Response; target: OriginProtocol; translate: boolean; watch?: IdleWatch | undefined }
@@ -97,8 +99,10 @@ export async function attempt(
     return { kind: "error", error: fromBody, unsent: false };
   }
   // STREAM_IDLE_TIMEOUT_MS, watched as cheaply as each path allows: a framed body relayed
-  // by the edge reports its chunks to one timer; a small Connect unary body is read whole
-  // against a timer; only translated bodies get a watching stream of their own.
+  // by the edge reports its reads to one timer; a Connect unary error body is read whole
+  // against a timer; translated bodies get a watching stream of their own. A Connect unary
+  // answer passes to the client untouched (workerd's native copy, the origin's compression
+  // kept), so the call's deadline bounds it, not the idle timeout.
   let watch: IdleWatch | undefined;
   if (res.body !== null) {
     const ms = call.rule?.idleTimeoutMs ?? limits.streamIdleTimeoutMs;
@@ -107,7 +111,8 @@ export async function attempt(
       controller.abort(e);
     };
     const length = Number(res.headers.get(headerContentLength) ?? Number.NaN);
-    if (!translate && client.kind === "connect-unary" && Number.isInteger(length) && length <= replayMaxBytes) {
+    const connectUnary = !translate && client.kind === "connect-unary";
+    if (connectUnary && res.status !== statusOk && Number.isInteger(length) && length <= replayMaxBytes) {
       try {
         const bytes = await readWithin(res, ms, idle);
         res = new Response(bytes, { status: res.status, statusText: res.statusText, headers: res.headers });
@@ -120,9 +125,9 @@ export async function attempt(
           unsent: false,
         };
       }
-    } else if (translate || client.kind === "connect-unary") {
+    } else if (translate || (connectUnary && res.status !== statusOk)) {
       res = new Response(withIdleTimeout(res.body, ms, idle), { status: res.status, statusText: res.statusText, headers: res.headers });
-    } else watch = new IdleWatch(ms, idle);
+    } else if (!connectUnary) watch = new IdleWatch(ms, idle);
   }
   return { kind: "response", res, target, translate, watch };
 }

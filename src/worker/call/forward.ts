@@ -133,9 +133,18 @@ export async function forward(call: ForwardCall): Promise<Response> {
       }
       replay?.finish();
       counted?.();
-      return outcome.translate
-        ? await translatedResponse(client, res, failure)
-        : relayResponse(client, res, failure, outcome.watch, (e) => call.log.edge(e));
+      if (outcome.translate) return await translatedResponse(client, res, failure);
+      const relayed = await relayResponse(client, res, {
+        failure,
+        watch: outcome.watch,
+        onEdgeStatus: (e) => call.log.edge(e),
+        exact: call.rule?.exactRelay === true,
+        maxMessageBytes: call.config.limits.maxMessageBytes,
+        waitUntil: call.waitUntil,
+        ...(call.request.signal !== undefined ? { clientSignal: call.request.signal } : {}),
+      });
+      if (relayed.outcome !== undefined) call.log.relayed(relayed.outcome);
+      return relayed.response;
     }
   } catch (e) {
     replay?.finish();

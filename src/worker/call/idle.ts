@@ -61,14 +61,14 @@ export function withIdleTimeout(
 }
 
 /**
- * An idle watchdog for a response body read by the edge's own relay: the relay calls
- * `touch()` per chunk, and one timer, re-armed only when it fires, checks the time of the
- * last chunk. No stream of its own and no timer per read, so watching costs next to
- * nothing per chunk (each JavaScript stream layer is a measurable share of a call's
- * cost in workerd, BENCHMARKS.md).
+ * An idle watchdog for a response body read by the edge's own relay. Idle means the origin
+ * sent nothing while the edge waited for it: the relay reports each read's start and end,
+ * and time spent writing to a slow client (backpressure) never counts. One timer, re-armed
+ * only when it fires, and no stream of its own, so watching costs next to nothing per read.
  */
 export class IdleWatch {
-  private last = Date.now();
+  /** When the pending read began; undefined while no read waits on the origin. */
+  private since: number | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -78,8 +78,12 @@ export class IdleWatch {
     this.arm(ms);
   }
 
-  touch(): void {
-    this.last = Date.now();
+  reading(): void {
+    this.since = Date.now();
+  }
+
+  received(): void {
+    this.since = undefined;
   }
 
   stop(): void {
@@ -89,7 +93,7 @@ export class IdleWatch {
 
   private arm(delay: number): void {
     this.timer = setTimeout(() => {
-      const quiet = Date.now() - this.last;
+      const quiet = this.since === undefined ? 0 : Date.now() - this.since;
       if (quiet >= this.ms) {
         this.timer = undefined;
         this.onIdle(idleTimeoutError(this.ms));

@@ -1,4 +1,4 @@
-import { Code, type ClientProtocol, type ConnectError, observeResponse } from "../../protocol/index.ts";
+import { Code, type ClientProtocol, type ConnectError, observeResponse, type Observed, type RelayOutcome } from "../../protocol/index.ts";
 import { type AccessRecord, codeNames, dataPoint } from "../../runtime/access-record.ts";
 import type { EdgeEnv } from "../env.ts";
 
@@ -33,6 +33,7 @@ export class CallLog {
   private edgeError: ConnectError | undefined;
   private requestBytes = 0;
   private requestMessages = 0;
+  private relayOutcome: Promise<RelayOutcome> | undefined;
   private done = false;
 
   constructor(
@@ -84,13 +85,24 @@ export class CallLog {
     this.requestMessages = messages;
   }
 
+  /** The relay reports what the client was sent: the line needs no watching stream of its own. */
+  relayed(outcome: Promise<RelayOutcome>): void {
+    this.relayOutcome = outcome;
+  }
+
   /**
-   * The response with its body watched: the line is written at its last byte, or when the
+   * The response, watched: the line is written when the relay reports the end, at the last
+   * byte of a body the log must read itself (edge errors, translated answers), when the
    * client goes away (CANCELLED, from the edge), or at once for a response without a body.
    */
   finish(response: Response, client: ClientProtocol | undefined): Response {
     if (!accessLog) return response;
     const ttfb = Date.now() - this.started;
+    if (this.relayOutcome !== undefined) {
+      this.incoming.signal?.addEventListener("abort", () => this.write(response, ttfb, undefined, true), { once: true });
+      this.relayOutcome.then((o) => this.write(response, ttfb, o, o.cancelled));
+      return response;
+    }
     if (client === undefined || response.body === null) {
       this.write(response, ttfb, client === undefined ? undefined : observeResponse(client, response).result(), false);
       return response;
@@ -123,17 +135,15 @@ export class CallLog {
     return new Response(watched, { status: response.status, statusText: response.statusText, headers: response.headers });
   }
 
-  private write(
-    response: Response,
-    ttfb: number,
-    seen: ReturnType<ReturnType<typeof observeResponse>["result"]> | undefined,
-    cancelled: boolean,
-  ): void {
+  private write(response: Response, ttfb: number, seen: Observed | RelayOutcome | undefined, cancelled: boolean): void {
     if (this.done) return;
     this.done = true;
-    let code: number;
+    let code: number | undefined;
     let source: AccessRecord["status_source"] = "origin";
     let reason: string | undefined;
+    // Past the exact prefix a piped stream is not seen by the edge: its status, bytes and
+    // messages are unknown, and absent from the line.
+    const piped = seen !== undefined && "piped" in seen && seen.piped;
     if (cancelled) {
       code = Code.Canceled;
       source = "edge";
@@ -142,8 +152,8 @@ export class CallLog {
       code = this.edgeError.code;
       source = "edge";
       reason = this.edgeError.rawMessage;
-    } else code = seen?.code ?? Code.Unknown;
-    if (seen?.code === undefined && !cancelled && this.edgeError === undefined) {
+    } else code = piped ? seen.code : (seen?.code ?? Code.Unknown);
+    if (seen?.code === undefined && !cancelled && this.edgeError === undefined && !piped) {
       source = "edge";
       reason = "response ended without a status";
     }
@@ -153,17 +163,22 @@ export class CallLog {
       request_id: this.fields.request_id!,
       ...this.fields,
       host: this.fields.host!,
-      grpc_status: codeNames[code] ?? "UNKNOWN",
-      grpc_code: code,
       http_status: response.status,
       status_source: source,
       duration_ms: Date.now() - this.started,
       ttfb_ms: ttfb,
       request_bytes: this.requestBytes,
-      response_bytes: seen?.bytes ?? 0,
       request_messages: this.requestMessages,
-      response_messages: seen?.messages ?? 0,
     };
+    if (code !== undefined) {
+      record.grpc_status = codeNames[code] ?? "UNKNOWN";
+      record.grpc_code = code;
+    }
+    if (piped) record.relay = "piped";
+    else {
+      record.response_bytes = seen?.bytes ?? 0;
+      record.response_messages = seen?.messages ?? 0;
+    }
     if (reason !== undefined) record.edge_reason = reason.length > reasonMax ? `${reason.slice(0, reasonMax)}…` : reason;
     console.log(JSON.stringify(record));
     const dataset = this.env.ANALYTICS as AnalyticsDataset | undefined;
