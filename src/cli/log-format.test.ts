@@ -69,6 +69,14 @@ describe("text format", () => {
     expect(line).toContain(" 1235 ms ");
   });
 
+  it("a piped stream without a status the edge saw: a dash, not painted as an error, and says piped", () => {
+    const { grpc_status: _, grpc_code: __, ...unseen } = ok;
+    const line = formatRecord({ ...unseen, relay: "piped" }, { color: true });
+    expect(line).toContain(`-                   200`);
+    expect(line).not.toContain(`${ESC}[31m`);
+    expect(line).toMatch(/ {2}\x1b\[2mpiped\x1b\[22m$/);
+  });
+
   it("missing optional fields become dashes, never undefined", () => {
     const line = plain({ v: 1, grpc_code: 14 });
     expect(line.slice(13)).toBe("UNAVAILABLE           -        -  -               -  (no route)");

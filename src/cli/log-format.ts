@@ -27,6 +27,7 @@ export interface LogRecord {
   origin_host?: string;
   attempts?: number;
   grpc_status?: string;
+  relay?: string;
   grpc_code?: number;
   http_status?: number;
   status_source?: string;
@@ -85,11 +86,14 @@ export function formatRecord(record: LogRecord, options: TextOptions): string {
     return `${time} ${padded(level, STATUS_WIDTH, paint(tone))} ${parts.join("  ")}`;
   }
   const status = statusName(record);
-  const tone = status === "OK" ? green : CLIENT_ERRORS.has(status) ? yellow : red;
+  // A piped stream that ended cleanly has no status the edge saw: not an error.
+  const unseen = status === "-" && record.relay === "piped";
+  const tone = status === "OK" ? green : CLIENT_ERRORS.has(status) ? yellow : unseen ? plain : red;
   const http = typeof record.http_status === "number" ? String(record.http_status) : "-";
   const fixed = [padded(status, STATUS_WIDTH, paint(tone)), http.padStart(3), duration(record.duration_ms).padStart(8)];
   const parts = [padded(text(record.protocol) ?? "-", PROTOCOL_WIDTH), procedure(record), routing(record)];
   if (typeof record.attempts === "number" && record.attempts > 1) parts.push(`${record.attempts} attempts`);
+  if (record.relay === "piped") parts.push(paint(dim)("piped"));
   if (record.status_source === "edge") {
     parts.push(paint(tone)(record.edge_reason !== undefined ? `edge: ${record.edge_reason}` : "edge"));
   }
