@@ -1,66 +1,23 @@
 import { Code } from "@connectrpc/connect";
-import { codeFromString, endStreamFlag } from "@connectrpc/connect/protocol-connect";
-import { trailerFlag, trailerParse } from "@connectrpc/connect/protocol-grpc-web";
+import { codeFromString } from "@connectrpc/connect/protocol-connect";
 import type { ClientProtocol } from "./detect.ts";
+import { EnvelopeScanner } from "./envelope-scanner.ts";
+import { FINAL_ENVELOPE_CAP, type FramedProtocol } from "./framed-relay.ts";
+import { connectStreamFraming } from "./connect/response.ts";
 import { headerGrpcStatus } from "./grpc-web/headers.ts";
+import { grpcWebFraming } from "./grpc-web/response.ts";
 import { parseGrpcStatus } from "./grpc/status.ts";
 
 /**
  * What a client received, read off the bytes as they pass (for the access log and metrics):
- * bytes, messages, and the status it ended with. Only envelope headers are looked at, and
- * the final envelope (or a Connect error body) is kept, up to a few KiB, to read its status;
- * data is never copied.
+ * bytes, messages, and the status it ended with, for answers the relay does not report on
+ * itself (edge errors, translated answers). Only envelope headers are looked at, and the
+ * final envelope (or a Connect error body) is kept, up to 16 KiB, to read its status; data
+ * is never copied.
  */
 
-const finalCap = 16 * 1024;
+const errorBodyCap = 16 * 1024;
 const utf8 = new TextDecoder();
-
-/** Counts envelopes in a byte stream and keeps the final one. */
-class EnvelopeReader {
-  messages = 0;
-  final: { flags: number; data: Uint8Array } | undefined;
-  private header = new Uint8Array(5);
-  private have = 0;
-  private left = 0;
-  private flags = 0;
-  private keep: Uint8Array | undefined;
-  private kept = 0;
-
-  constructor(private readonly isFinal: (flags: number) => boolean) {}
-
-  push(chunk: Uint8Array): void {
-    let i = 0;
-    while (i < chunk.length) {
-      if (this.left === 0 && this.have < 5) {
-        this.header[this.have++] = chunk[i++]!;
-        if (this.have === 5) {
-          this.flags = this.header[0]!;
-          this.left = new DataView(this.header.buffer).getUint32(1);
-          this.keep = this.isFinal(this.flags) ? new Uint8Array(Math.min(this.left, finalCap)) : undefined;
-          this.kept = 0;
-          if (this.left === 0) this.done();
-        }
-        continue;
-      }
-      const n = Math.min(this.left, chunk.length - i);
-      if (this.keep !== undefined && this.kept < this.keep.length) {
-        const m = Math.min(n, this.keep.length - this.kept);
-        this.keep.set(chunk.subarray(i, i + m), this.kept);
-        this.kept += m;
-      }
-      i += n;
-      this.left -= n;
-      if (this.left === 0) this.done();
-    }
-  }
-
-  private done(): void {
-    if (this.keep !== undefined) this.final = { flags: this.flags, data: this.keep.subarray(0, this.kept) };
-    else this.messages++;
-    this.have = 0;
-    this.keep = undefined;
-  }
-}
 
 /** base64 text in, bytes out, one 4-character group at a time (each text frame is padded on its own). */
 class Base64Groups {
@@ -99,20 +56,21 @@ export function observeResponse(client: ClientProtocol, res: Response): Response
   let bytes = 0;
   const kind = client.kind;
   const text = kind === "grpc-web" && client.responseText ? new Base64Groups() : undefined;
-  const envelopes =
-    kind === "connect-unary"
-      ? undefined
-      : new EnvelopeReader((f) => (kind === "grpc-web" ? (f & trailerFlag) === trailerFlag : (f & endStreamFlag) === endStreamFlag));
+  const framing: FramedProtocol | undefined =
+    kind === "grpc-web" ? grpcWebFraming : kind === "connect-stream" ? connectStreamFraming : undefined;
+  const envelopes = framing === undefined ? undefined : new EnvelopeScanner(framing.isFinal, FINAL_ENVELOPE_CAP);
+  let final: { flags: number; data: Uint8Array } | undefined;
   let errorBody = new Uint8Array(0);
   const headerStatus = kind === "grpc-web" ? res.headers.get(headerGrpcStatus) : null;
   const see = (chunk: Uint8Array): void => {
     bytes += chunk.byteLength;
-    if (envelopes !== undefined) envelopes.push(text === undefined ? chunk : text.decode(chunk));
-    else if (res.status !== 200 && errorBody.length < finalCap) {
+    if (envelopes !== undefined) {
+      if (final === undefined) final = envelopes.push(text === undefined ? chunk : text.decode(chunk)).final;
+    } else if (res.status !== 200 && errorBody.length < errorBodyCap) {
       const joined = new Uint8Array(errorBody.length + chunk.length);
       joined.set(errorBody);
       joined.set(chunk, errorBody.length);
-      errorBody = joined.subarray(0, finalCap);
+      errorBody = joined.subarray(0, errorBodyCap);
     }
   };
   const result = (): Observed => {
@@ -122,13 +80,9 @@ export function observeResponse(client: ClientProtocol, res: Response): Response
     }
     const messages = envelopes?.messages ?? 0;
     if (headerStatus !== null) return { bytes, messages, code: parseGrpcStatus(headerStatus) ?? Code.Internal };
-    const final = envelopes?.final;
-    if (final === undefined) return { bytes, messages, code: undefined };
-    if (kind === "grpc-web") {
-      const status = trailerParse(final.data).get(headerGrpcStatus);
-      return { bytes, messages, code: status === null ? undefined : (parseGrpcStatus(status) ?? Code.Internal) };
-    }
-    return { bytes, messages, code: connectEndStreamCode(final.data) };
+    if (final === undefined || framing === undefined) return { bytes, messages, code: undefined };
+    const checked = framing.checkFinal(final.flags, final.data);
+    return { bytes, messages, code: checked.problem === undefined ? checked.code : Code.Internal };
   };
   return { see, result };
 }
@@ -142,23 +96,13 @@ function connectErrorCode(body: Uint8Array): Code | undefined {
   }
 }
 
-function connectEndStreamCode(data: Uint8Array): Code | 0 | undefined {
-  try {
-    const error = (JSON.parse(utf8.decode(data)) as { error?: { code?: unknown } }).error;
-    if (error === undefined) return 0;
-    return typeof error.code === "string" ? codeFromString(error.code) : Code.Unknown;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Counts the envelopes of a framed request body as it passes. */
 export function countRequestMessages(framed: boolean): {
   transform: TransformStream<Uint8Array, Uint8Array>;
   count(): { bytes: number; messages: number };
 } {
   let bytes = 0;
-  const envelopes = framed ? new EnvelopeReader(() => false) : undefined;
+  const envelopes = framed ? new EnvelopeScanner(() => false, 0) : undefined;
   const transform = new TransformStream<Uint8Array, Uint8Array>({
     transform(chunk, controller) {
       bytes += chunk.byteLength;
