@@ -39,6 +39,12 @@ export interface WorkerOptions {
   onLogLine?: (line: string, stream: "stdout" | "stderr") => void;
   /** An Analytics Engine dataset bound as `ANALYTICS` (Miniflare's local one accepts and drops the points). */
   analytics?: string;
+  /**
+   * Instead, `ANALYTICS` bound to a recorder with the dataset's `writeDataPoint` that prints
+   * each point on stdout as one `{"analytics_data_point": {...}}` line: Miniflare's local
+   * dataset drops points, so tests see what the worker wrote through this.
+   */
+  analyticsRecorder?: boolean;
   /** esbuild `define` for the bundle: only the benchmarks set it (bench/observe.ts). */
   define?: Record<string, string>;
 }
@@ -88,21 +94,31 @@ function quietAccessLog(line: string, stream: "stdout" | "stderr"): void {
   (stream === "stdout" ? process.stdout : process.stderr).write(`${line}\n`);
 }
 
+type WorkerOptionsOf<T> = T extends { workers: (infer W)[] } ? W : never;
+
+/** A wrapped binding with an Analytics Engine dataset's interface, printing what it is given. */
+const analyticsRecorder: WorkerOptionsOf<MiniflareOptions> = {
+  name: "analytics-recorder",
+  modules: true,
+  script: `export default function () {
+  return { writeDataPoint(point) { console.log(JSON.stringify({ analytics_data_point: point })); } };
+}`,
+};
+
 /** The worker with `table`, in workerd (Miniflare), listening on 127.0.0.1 only. */
 export async function startWorker(table: RouteTable, options: WorkerOptions = {}): Promise<RunningWorker> {
   const script = await bundleWorker(table, options.define);
-  const mf = new Miniflare({
+  const edge: WorkerOptionsOf<MiniflareOptions> = {
+    name: "edge",
     modules: true,
     script,
     compatibilityDate: COMPATIBILITY_DATE,
     compatibilityFlags: COMPATIBILITY_FLAGS,
-    host: "127.0.0.1",
-    port: options.port ?? 0,
     bindings: options.vars ?? {},
     ...(options.serviceBindings !== undefined ? { serviceBindings: options.serviceBindings } : {}),
     ...(options.cf !== undefined ? { cf: options.cf } : {}),
     ...(options.analytics !== undefined ? { analyticsEngineDatasets: { ANALYTICS: { dataset: options.analytics } } } : {}),
-    handleRuntimeStdio: lineHandler(options.onLogLine ?? quietAccessLog),
+    ...(options.analyticsRecorder === true ? { wrappedBindings: { ANALYTICS: { scriptName: "analytics-recorder" } } } : {}),
     // The bindings the table needs, as wrangler.toml declares them for a deploy: Miniflare
     // runs the rate-limiting binding and the Durable Object locally.
     ...(table.bindings?.rateLimits !== undefined
@@ -111,6 +127,12 @@ export async function startWorker(table: RouteTable, options: WorkerOptions = {}
     ...(table.bindings?.globalLimiter !== undefined
       ? { durableObjects: { [table.bindings.globalLimiter.binding]: table.bindings.globalLimiter.className } }
       : {}),
+  };
+  const mf = new Miniflare({
+    host: "127.0.0.1",
+    port: options.port ?? 0,
+    handleRuntimeStdio: lineHandler(options.onLogLine ?? quietAccessLog),
+    workers: options.analyticsRecorder === true ? [edge, analyticsRecorder] : [edge],
   });
   const url = (await mf.ready).toString().replace(/\/$/, "");
   return { url, dispose: () => mf.dispose() };
