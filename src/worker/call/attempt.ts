@@ -35,8 +35,10 @@ export async function attempt(
   const pathAndQuery = call.procedure.path + (keepQuery ? url.search : "");
   const method = translate ? translatedMethod : request.method;
   const clientBody = replay?.attempt() ?? null;
-  const asStream = clientBody instanceof Uint8Array ? bytesStream(clientBody) : clientBody;
-  const upstreamBody: UpstreamBody = translate ? await translatedBody(client, request, url, asStream) : clientBody;
+  // Only the translators read a stream; the direct path sends whole bytes as they are.
+  const upstreamBody: UpstreamBody = translate
+    ? await translatedBody(client, request, url, clientBody instanceof Uint8Array ? bytesStream(clientBody) : clientBody)
+    : clientBody;
   // The body fetch() reads, counted: a connection that failed before taking a byte sent nothing.
   const sent = countedBody(upstreamBody);
   const mirrorOrigins = first
