@@ -19,6 +19,8 @@ const idleMs = 800;
 
 let origin: RunningOrigin;
 let worker: RunningWorker;
+/** The access log's lines (one JSON object per call). */
+const logLines: string[] = [];
 beforeAll(async () => {
   origin = await startOrigin("alpha");
   const refused = await refusingOriginUrl();
@@ -31,8 +33,15 @@ beforeAll(async () => {
         refused: { backends: [{ name: "refused", url: refused }] },
       },
     },
+    timed: {
+      annotations: { "timeout.linkerd.io/request": "400ms" },
+      cases: { timed: { backends: [{ name: "alpha", url: origin.url }] } },
+    },
   });
-  worker = await startWorker(table, { vars: { STREAM_IDLE_TIMEOUT_MS: String(idleMs), ORIGIN_HEADERS_TIMEOUT_MS: "3000" } });
+  worker = await startWorker(table, {
+    vars: { STREAM_IDLE_TIMEOUT_MS: String(idleMs), ORIGIN_HEADERS_TIMEOUT_MS: "3000" },
+    onLogLine: (line, stream) => void (stream === "stdout" && line.startsWith('{"v":1') && logLines.push(line)),
+  });
 });
 afterAll(async () => {
   await worker?.dispose();
@@ -84,6 +93,13 @@ describe("a small body that stalls (the edge reads it whole)", () => {
     const res = await send({ ...stalled, path: count, headers: { ...connectStream, "connect-timeout-ms": "1000" } });
     expect(res.ms).toBeLessThan(2500);
     expect(connectEndStream(res.body)?.code).toBe("deadline_exceeded");
+  });
+
+  test("the route's timeout.linkerd.io/request is the deadline when the client sets none", async () => {
+    const res = await send({ ...stalled, headers: grpcWeb }, "timed");
+    expect(grpcWebAnswer(res)).toMatchObject({ grpcStatus: "4", grpcMessage: "deadline exceeded at the edge" });
+    expect(res.ms).toBeGreaterThanOrEqual(350);
+    expect(res.ms).toBeLessThan(idleMs);
   });
 
   test("no deadline: given up after STREAM_IDLE_TIMEOUT_MS without a byte, never forwarded", async () => {
@@ -189,5 +205,68 @@ describe("a Connect unary body over 64 KiB goes to fetch() as the client's own s
   test("an origin that refuses: unavailable, and the client hears it", async () => {
     const res = await post("refused");
     expect([res.status, ((await res.json()) as { code: string }).code]).toEqual([503, "unavailable"]);
+  });
+});
+
+describe("what the access log counts of a request body, on each path", () => {
+  /** The access-log record of the call that answered `res`. */
+  const recordOf = async (res: Response): Promise<Record<string, unknown>> => {
+    await res.arrayBuffer();
+    const id = res.headers.get("x-request-id");
+    let record: Record<string, unknown> | undefined;
+    for (let i = 0; i < 100 && record === undefined; i++) {
+      record = logLines.map((l) => JSON.parse(l) as Record<string, unknown>).find((r) => r.request_id === id);
+      if (record === undefined) await new Promise((r) => setTimeout(r, 20));
+    }
+    return record ?? {};
+  };
+  const streamed = (chunks: Uint8Array[]) =>
+    new ReadableStream<Uint8Array>({
+      start(c) {
+        for (const chunk of chunks) c.enqueue(chunk);
+        c.close();
+      },
+    });
+  const call = (headers: Record<string, string>, body: BodyInit) =>
+    fetch(`${worker.url}${count}`, {
+      method: "POST",
+      headers: { [caseHeader]: "direct", ...headers },
+      body,
+      duplex: "half",
+    } as RequestInit);
+  const three = [envelope(0, new Uint8Array(10)), envelope(0, new Uint8Array(70_000)), envelope(0, new Uint8Array(0))];
+  const total = 15 + 70_010;
+
+  test("streamed, in chunks that split envelopes: every byte and envelope", async () => {
+    const joined = Buffer.concat(three);
+    const chunks = [joined.subarray(0, 3), joined.subarray(3, 40_000), joined.subarray(40_000)];
+    const r = await recordOf(await call(grpcWeb, streamed(chunks)));
+    expect([r.request_bytes, r.request_messages]).toEqual([total, 3]);
+  });
+
+  test("streamed gRPC-web text: the decoded bytes", async () => {
+    const text = new TextEncoder().encode(three.map((e) => btoa(String.fromCharCode(...e))).join(""));
+    const r = await recordOf(
+      await call({ ...grpcWeb, "content-type": "application/grpc-web-text" }, streamed([text.subarray(0, 7), text.subarray(7)])),
+    );
+    expect([r.request_bytes, r.request_messages]).toEqual([total, 3]);
+  });
+
+  test("whole (small, Content-Length): the bytes as sent and the envelopes", async () => {
+    const body = Buffer.concat([envelope(0, new Uint8Array(10)), envelope(0, new Uint8Array(0))]);
+    const r = await recordOf(await call(grpcWeb, body));
+    expect([r.request_bytes, r.request_messages]).toEqual([20, 2]);
+  });
+
+  test("the client's own stream (Connect unary over 64 KiB): its Content-Length, one message", async () => {
+    const big = toBinary(EchoRequestSchema, create(EchoRequestSchema, { message: "y".repeat(80_000) }));
+    const res = await fetch(`${worker.url}${echo}`, {
+      method: "POST",
+      headers: { "content-type": "application/proto", [caseHeader]: "direct" },
+      body: big,
+    });
+    expect(res.status).toBe(200);
+    const r = await recordOf(res);
+    expect([r.request_bytes, r.request_messages]).toEqual([big.length, 1]);
   });
 });
