@@ -12,7 +12,7 @@ export { Code, ConnectError, errorResponse, unforwardableError, type ErrorTarget
 export { detectProtocol, type ClientProtocol, type Detected } from "./detect.ts";
 export { parseProcedure, type Procedure } from "./procedure.ts";
 export { parseDeadline, deadlineHeader, formatConnectTimeout, formatGrpcTimeout } from "./deadline.ts";
-export { checkRequestBody, requestBodyGuard, messageTooLarge } from "./request-limits.ts";
+export { requestBodyCheck, messageTooLarge, type RequestBodyCheck } from "./request-limits.ts";
 export { checkConnectGetMessage } from "./connect/get.ts";
 export { cors } from "@connectrpc/connect";
 
@@ -35,14 +35,13 @@ export { grpcWebContentType } from "./grpc-web/content-type.ts";
 
 // Request bodies.
 export { decodeTextBytes } from "./grpc-web/text-codec.ts";
-export { decodeTextBody, type DecodedBody } from "./grpc-web/text-body.ts";
 
 // Origin answers: a status known early (for retries), and the relay in the caller's protocol.
 export { peekStatus } from "./peek-status.ts";
 export { relayResponse, type Relayed, type RelayOutcome, type StreamFailure, type RelayWatch } from "./relay-response.ts";
 
 // What a client received, for the access log.
-export { observeResponse, countRequestMessages, type Observed } from "./observe.ts";
+export { observeResponse, type Observed } from "./observe.ts";
 
 // Translation between gRPC-web and Connect.
 export { connectToGrpcWebHeaders, grpcWebToConnectHeaders } from "./translate/headers.ts";

@@ -95,20 +95,3 @@ function connectErrorCode(body: Uint8Array): Code | undefined {
     return undefined;
   }
 }
-
-/** Counts the envelopes of a framed request body as it passes. */
-export function countRequestMessages(framed: boolean): {
-  transform: TransformStream<Uint8Array, Uint8Array>;
-  count(): { bytes: number; messages: number };
-} {
-  let bytes = 0;
-  const envelopes = framed ? new EnvelopeScanner(() => false, 0) : undefined;
-  const transform = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      bytes += chunk.byteLength;
-      envelopes?.push(chunk);
-      controller.enqueue(chunk);
-    },
-  });
-  return { transform, count: () => ({ bytes, messages: envelopes === undefined ? (bytes > 0 ? 1 : 0) : envelopes.messages }) };
-}

@@ -49,6 +49,9 @@ export class ConfigError extends Error {
 
 let cachedKey: string | undefined;
 let cached: EdgeConfig | ConfigError | undefined;
+// workerd hands every request of an isolate the same env object, and vars cannot change
+// under a running isolate: once an env has a config, the vars need not be read again.
+const byEnv = new WeakMap<EdgeEnv, EdgeConfig | ConfigError>();
 
 /** Every var the worker reads; wrangler.toml declares each (test/deploy/worker-types.test.ts). */
 export const varNames = [
@@ -62,11 +65,20 @@ export const varNames = [
 ] as const;
 
 /**
- * The config for these vars; recomputed only when a var changes (tests, redeploys). Never
- * throws: a malformed var yields a ConfigError, logged once per distinct value, which the
- * caller answers in the request's protocol.
+ * The config for these vars: remembered per env object, and across env objects recomputed
+ * only when a var changes (tests, redeploys). Never throws: a malformed var yields a
+ * ConfigError, logged once per distinct value, which the caller answers in the request's
+ * protocol.
  */
 export function edgeConfig(env: EdgeEnv): EdgeConfig | ConfigError {
+  const known = byEnv.get(env);
+  if (known !== undefined) return known;
+  const config = parseConfig(env);
+  byEnv.set(env, config);
+  return config;
+}
+
+function parseConfig(env: EdgeEnv): EdgeConfig | ConfigError {
   const key = JSON.stringify(varNames.map((n) => (typeof env[n] === "string" ? env[n] : null)));
   if (cached !== undefined && key === cachedKey) return cached;
   try {

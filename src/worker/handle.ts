@@ -13,14 +13,15 @@ import {
   headerOrigin,
   parseProcedure,
   messageTooLarge,
+  requestBodyCheck,
 } from "../protocol/index.ts";
 import type { Random, RouteRequest } from "../runtime/types.ts";
 import type { Matcher } from "../runtime/matcher.ts";
 import type { RejectCode } from "../table/types.ts";
 import { applyCors, preflightResponse } from "./cors.ts";
 import { ConfigError, edgeConfig, type EdgeConfig } from "./config.ts";
-import { readRequestBody, type RequestBody } from "./body/client-body.ts";
-import { drainableBody } from "./body/drain.ts";
+import { ClientBody } from "./body/client-body.ts";
+import { replayMaxBytes } from "./body/replay.ts";
 import { startCallTimer } from "./call/deadline-signal.ts";
 import type { EdgeEnv } from "./env.ts";
 import { applyResponseFilters } from "./request/filters.ts";
@@ -90,6 +91,18 @@ export async function handleRequest(request: Request, matcher: Matcher, rc: Requ
   }
 }
 
+/**
+ * Small bodies of known length (every unary and server-streaming call from a browser) are
+ * read whole: a retry resends the same bytes, and fetch() gets a plain buffer it sends with
+ * a Content-Length, with no JavaScript stream in the way (the bulk of the edge's per-call
+ * cost in workerd, BENCHMARKS.md). Everything else streams (forward.ts).
+ */
+function readsWhole(request: Request): boolean {
+  const declared = request.headers.get(headerContentLength);
+  const length = declared === null ? Number.NaN : Number(declared);
+  return request.body !== null && Number.isInteger(length) && length >= 0 && length <= replayMaxBytes;
+}
+
 const isClient = (d: Detected): d is ClientProtocol => d.kind === "grpc-web" || d.kind === "connect-unary" || d.kind === "connect-stream";
 
 /** The client's headers with the request id and, when the edge started a trace, its traceparent. */
@@ -112,7 +125,7 @@ async function handle(
   if (loaded instanceof ConfigError) {
     // Without a usable config there is no CORS answer to give: the browser refuses.
     if (detected.kind === "preflight") return new Response(null, { status: 204 });
-    await drainableBody(request.body).drain();
+    await new ClientBody(request.body).drain();
     return errorResponse(detected, loaded.toConnectError());
   }
   const config: EdgeConfig = loaded;
@@ -120,10 +133,10 @@ async function handle(
   if (detected.kind === "preflight") return preflightResponse(config.cors, request.headers);
   let response: Response;
   let target: ErrorTarget = detected;
-  let body: RequestBody = drainableBody(null);
+  // Until it is read (below, or by forward), the body is only drained after an early answer.
+  let body = new ClientBody(request.body);
   let rateHeaders: Headers | undefined;
   try {
-    body = await readRequestBody(request);
     if (detected.kind === "grpc" || detected.kind === "unknown") throw unforwardableError(detected);
     const client = detected;
     target = client;
@@ -198,13 +211,22 @@ async function handle(
     const timer = startCallTimer(deadlineAt);
     if (deadlineAt !== undefined) log.set("deadline_ms", deadlineAt - now);
     log.set("origin_host", origin.binding !== undefined ? `binding:${origin.binding}` : new URL(origin.url).host);
+    const headers = allowed?.headers ?? request.headers;
+    let whole: Uint8Array | undefined;
+    if (readsWhole(request)) {
+      // Read against the call's deadline, and without one against the idle timeout, so a
+      // client that stalls mid-body is answered rather than waited on forever.
+      body = new ClientBody(request.body, requestBodyCheck(client, headers, max));
+      whole = await body.readWhole(timer, rule?.idleTimeoutMs ?? config.limits.streamIdleTimeoutMs);
+      log.request(body.rawBytes, body.messages());
+    }
     response = await forward({
       client,
       procedure,
       request,
-      headers: withTrace(allowed?.headers ?? request.headers, ids),
-      body: body.stream,
-      whole: body.whole,
+      headers: withTrace(headers, ids),
+      body: whole === undefined ? request.body : null,
+      whole,
       url: allowed?.url ?? url,
       decision,
       origin,

@@ -175,7 +175,7 @@ describe("grpcroute-edge explain", () => {
         route: "default/smiley-route",
         rule: 0,
         backends: [
-          { name: "smiley", namespace: "default", port: 80, weight: 40 },
+          { name: "smiley", namespace: "default", port: 50051, weight: 40 },
           { name: "smiley2", namespace: "default", port: 80, weight: 50051 },
         ],
       },

@@ -25,12 +25,14 @@ for (const [way, load] of ways) {
         const c = { host: "smiley.example.com", path: "/smiley.v1.Smiley/Get" };
         // Draws below 40/50091 land on smiley, the rest on smiley2.
         expect(outcome(route(table, c, () => 39.5 / 50091))).toBe("smiley");
+        expect(route(table, c, () => 39.5 / 50091)).toMatchObject({ backend: { name: "smiley", port: 50051 } });
+        expect(route(table, c, () => 0.999)).toMatchObject({ backend: { name: "smiley2", port: 80 } });
         expect(outcome(route(table, c, () => 40.5 / 50091))).toBe("smiley2");
         expect(outcome(route(table, c, () => 0.999))).toBe("smiley2");
       });
 
       it("the in-cluster name of smiley reaches its Service-parented route", () => {
-        const c = { host: "smiley.default.svc.cluster.local:80", path: "/smiley.v1.Smiley/Get" };
+        const c = { host: "smiley.default.svc.cluster.local:50051", path: "/smiley.v1.Smiley/Get" };
         expect(outcome(route(table, c, () => 0.9))).toBe("smiley2");
       });
 

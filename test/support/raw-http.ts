@@ -104,3 +104,72 @@ function trailerOf(body: Uint8Array): Record<string, string> {
   }
   return out;
 }
+
+/** What the client does once `sent` is written: nothing more, shut its side, or end a chunked body. */
+export type AfterPartial = "wait" | "half-close" | "end";
+
+export interface PartialRequest extends Omit<RawRequest, "body"> {
+  /** The bytes the client writes. */
+  sent: Uint8Array;
+  /** The Content-Length it declares; undefined sends the body chunked. */
+  declared?: number;
+  after: AfterPartial;
+  timeoutMs?: number;
+}
+
+/**
+ * A request whose body stops short of what it promised, with node:http: `sent` of
+ * `declared` bytes, then the client waits, half-closes the connection (FIN after the
+ * partial body), or ends a chunked body cleanly. Resolves with the answer and how long it
+ * took; rejects when none comes within `timeoutMs` (5 s).
+ */
+export function partialRequest(baseUrl: string, r: PartialRequest): Promise<RawResponse & { ms: number }> {
+  const url = new URL(baseUrl);
+  const timeoutMs = r.timeoutMs ?? 5000;
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: url.hostname,
+        port: url.port,
+        method: r.method ?? "POST",
+        path: r.path,
+        headers: {
+          ...(r.headers ?? {}),
+          host: r.host ?? url.host,
+          ...(r.declared !== undefined ? { "content-length": String(r.declared) } : {}),
+        },
+        agent: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          clearTimeout(timer);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), ms: Date.now() - started });
+          req.destroy();
+        });
+        res.on("error", reject);
+      },
+    );
+    const timer = setTimeout(() => req.destroy(new Error(`no answer from ${baseUrl}${r.path} in ${timeoutMs} ms`)), timeoutMs);
+    req.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    if (r.after === "end") return void req.end(Buffer.from(r.sent));
+    req.write(Buffer.from(r.sent), () => {
+      if (r.after === "half-close") req.socket?.end();
+    });
+  });
+}
+
+/** The status of a gRPC-web answer: trailers-only headers, else its trailer frame. */
+export function grpcWebAnswer(res: RawResponse): RawAnswer {
+  const trailer = trailerOf(res.body);
+  return {
+    httpStatus: res.status,
+    grpcStatus: first(res.headers["grpc-status"]) ?? trailer["grpc-status"],
+    grpcMessage: decodeURIComponent(first(res.headers["grpc-message"]) ?? trailer["grpc-message"] ?? ""),
+  };
+}

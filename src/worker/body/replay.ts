@@ -1,7 +1,16 @@
+import type { ClientBody } from "./client-body.ts";
+
 /** Request bodies up to this size are kept while they stream, so a call can be retried (as Linkerd does). */
 export const replayMaxBytes = 64 * 1024;
 /** How long the edge waits for the rest of a small body before it decides a retry. */
 const readAheadMs = 1000;
+
+/** One attempt's request body, and how often fetch() asked it for more. */
+export interface AttemptBody {
+  body: ReadableStream<Uint8Array> | Uint8Array;
+  /** Reads fetch() made, even ones that found the end: a connection that failed before taking a byte sent nothing. */
+  taken(): number;
+}
 
 /**
  * A request body that streams to the origin as it arrives while its first
@@ -10,27 +19,46 @@ const readAheadMs = 1000;
  */
 export interface ReplayableBody {
   /** A fresh copy of the body for one attempt; the previous attempt's stream ends. Whole bytes when the body is complete. */
-  attempt(): ReadableStream<Uint8Array> | Uint8Array;
+  attempt(): AttemptBody;
   /** Whether the whole body is held (read ahead within bounds): only then may it be sent again. */
   complete(): Promise<boolean>;
   /** Read ahead until `bytes` are held, the body ends or fails, or `ms` pass (nothing is consumed). */
   prefetch(bytes: number, ms: number): Promise<void>;
   /** No more attempts: release the client's body (drained, see drain.ts) once the last reader lets go. */
-  finish(): void;
+  finish(): Promise<void>;
 }
 
-/** A body already read whole: every attempt sends the same bytes. */
+const untaken = (): number => 0;
+
+/**
+ * A body already read whole: every attempt sends the same bytes, as a plain buffer (with a
+ * Content-Length, no JS stream). Whether the origin read them before the connection failed
+ * cannot be told: workerd takes a small body in one piece while it connects (see README
+ * "Retries", SECURITY.md).
+ */
 export function wholeBody(bytes: Uint8Array): ReplayableBody {
   return {
-    attempt: () => bytes,
+    attempt: () => ({ body: bytes, taken: untaken }),
     complete: () => Promise.resolve(true),
     prefetch: () => Promise.resolve(),
-    finish: () => undefined,
+    finish: () => Promise.resolve(),
   };
 }
 
-export function replayableBody(source: ReadableStream<Uint8Array>, maxBytes = replayMaxBytes): ReplayableBody {
-  const reader = source.getReader();
+/**
+ * The client's own stream, handed to fetch() untouched, for a body no check, retry or
+ * decoding needs to see (forward.ts says when): it can be sent once only.
+ */
+export function nativeBody(stream: ReadableStream<Uint8Array>): ReplayableBody {
+  return {
+    attempt: () => ({ body: stream, taken: untaken }),
+    complete: () => Promise.resolve(false),
+    prefetch: () => Promise.resolve(),
+    finish: () => Promise.resolve(),
+  };
+}
+
+export function replayableBody(source: ClientBody, maxBytes = replayMaxBytes): ReplayableBody {
   const log: (Uint8Array | undefined)[] = [];
   let total = 0;
   let done = false;
@@ -39,17 +67,18 @@ export function replayableBody(source: ReadableStream<Uint8Array>, maxBytes = re
   let finished = false;
   let cancelled = false;
   let reading: Promise<void> | undefined;
+  let released: Promise<void> | undefined;
   const overflow = (): boolean => total > maxBytes;
 
   /** Read one chunk into the log (one read at a time). */
   const readOne = (): Promise<void> => {
-    reading ??= reader.read().then(
-      (next) => {
+    reading ??= source.next().then(
+      (chunk) => {
         reading = undefined;
-        if (next.done) done = true;
+        if (chunk === null) done = true;
         else {
-          log.push(next.value);
-          total += next.value.byteLength;
+          log.push(chunk);
+          total += chunk.byteLength;
         }
       },
       (reason: unknown) => {
@@ -68,16 +97,16 @@ export function replayableBody(source: ReadableStream<Uint8Array>, maxBytes = re
       if (timer !== undefined) clearTimeout(timer);
     }
   };
-  const release = (): void => {
-    reader.cancel().catch(() => undefined);
-  };
+  const release = (): Promise<void> => (released ??= source.drain());
 
-  const stream = (): ReadableStream<Uint8Array> => {
+  const stream = (): AttemptBody => {
     const mine = ++generation;
     let at = 0;
-    return new ReadableStream<Uint8Array>(
+    let taken = 0;
+    const body = new ReadableStream<Uint8Array>(
       {
         async pull(controller) {
+          taken++;
           for (;;) {
             if (mine !== generation) return controller.close();
             if (at < log.length) {
@@ -95,11 +124,12 @@ export function replayableBody(source: ReadableStream<Uint8Array>, maxBytes = re
         cancel() {
           if (mine !== generation) return;
           cancelled = true;
-          if (finished) release();
+          if (finished) void release();
         },
       },
       { highWaterMark: 0 },
     );
+    return { body, taken: () => taken };
   };
 
   return {
@@ -112,7 +142,7 @@ export function replayableBody(source: ReadableStream<Uint8Array>, maxBytes = re
           out.set(c!, offset);
           offset += c!.byteLength;
         }
-        return out;
+        return { body: out, taken: untaken };
       }
       return stream();
     },
@@ -125,7 +155,7 @@ export function replayableBody(source: ReadableStream<Uint8Array>, maxBytes = re
     },
     finish() {
       finished = true;
-      if (cancelled || done) release();
+      return cancelled || done || failure !== undefined ? release() : Promise.resolve();
     },
   };
 }

@@ -36,11 +36,16 @@ export async function attempt(
   const keepQuery = !translate && client.kind === "connect-unary" && client.get;
   const pathAndQuery = call.procedure.path + (keepQuery ? url.search : "");
   const method = translate ? translatedMethod : request.method;
-  const clientBody = replay?.attempt() ?? null;
-  const asStream = clientBody instanceof Uint8Array ? bytesStream(clientBody) : clientBody;
-  const upstreamBody: UpstreamBody = translate ? await translatedBody(client, request, url, asStream) : clientBody;
-  // The body fetch() reads, counted: a connection that failed before taking a byte sent nothing.
-  const sent = countedBody(upstreamBody);
+  const clientBody = replay?.attempt();
+  const own = clientBody?.body ?? null;
+  // Only the translators read a stream; the direct path sends whole bytes as they are.
+  const upstreamBody: UpstreamBody = translate
+    ? await translatedBody(client, request, url, own instanceof Uint8Array ? bytesStream(own) : own)
+    : own;
+  // The attempt's stream counts fetch()'s reads: a connection that failed before taking a
+  // byte sent nothing. A translation that re-framed the body sends whole bytes, which
+  // cannot tell (see wholeBody in replay.ts).
+  const sent = { body: upstreamBody, taken: upstreamBody !== null && upstreamBody === own ? clientBody!.taken : () => 0 };
   const mirrorOrigins = first
     ? decision.mirrors.map((m) => {
         const o = resolveOrigin(m.backend, call.config.origins);
@@ -140,30 +145,6 @@ function bytesStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
       c.close();
     },
   });
-}
-
-/** The body as fetch() will read it, noting whether it took anything. */
-function countedBody(body: UpstreamBody): { body: UpstreamBody; taken(): number } {
-  let taken = 0;
-  // Whole bytes go out as a plain buffer (with a Content-Length, no JS stream). Whether the
-  // origin read them before the connection failed cannot be told: workerd takes a small
-  // body in one piece while it connects (see README "Retries", SECURITY.md).
-  if (body === null || body instanceof Uint8Array) return { body, taken: () => 0 };
-  const reader = body.getReader();
-  const counted = new ReadableStream<Uint8Array>(
-    {
-      async pull(c) {
-        // Any read counts, even one that finds the end: the request may have gone out.
-        taken++;
-        const next = await reader.read();
-        if (next.done) c.close();
-        else c.enqueue(next.value);
-      },
-      cancel: (reason) => reader.cancel(reason),
-    },
-    { highWaterMark: 0 },
-  );
-  return { body: counted, taken: () => taken };
 }
 
 export function label(decision: ForwardDecision): string {

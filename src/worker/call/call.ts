@@ -17,9 +17,9 @@ export interface ForwardCall {
   request: Request;
   /** The client's headers as the origin gets them: the request's, after a SecurityPolicy's edits. */
   headers: Headers;
-  /** The request body to read instead of `request.body` (see drain.ts). */
+  /** The client's request body, unread: forward reads it once (client-body.ts) or hands it to fetch(). */
   body: ReadableStream<Uint8Array> | null;
-  /** The whole request body, when it was read up front (client-body.ts); `body` is null then. */
+  /** The whole request body, read and checked up front (handle.ts); `body` is null then. */
   whole?: Uint8Array | undefined;
   url: URL;
   decision: ForwardDecision;

@@ -1,18 +1,16 @@
 import {
   Code,
   ConnectError,
-  checkRequestBody,
-  countRequestMessages,
-  requestBodyGuard,
-  decodeTextBody,
-  decodeTextBytes,
+  headerContentLength,
   peekStatus,
   relayResponse,
+  requestBodyCheck,
   translatedResponse,
 } from "../../protocol/index.ts";
 import { deadlineError } from "./deadline-signal.ts";
 import { isEdgeTimeout } from "./idle.ts";
-import { replayableBody, wholeBody, type ReplayableBody } from "../body/replay.ts";
+import { ClientBody } from "../body/client-body.ts";
+import { nativeBody, replayableBody, replayMaxBytes, wholeBody, type ReplayableBody } from "../body/replay.ts";
 import { redraw, retryPolicy } from "./retry.ts";
 import { attempt, describe, label } from "./attempt.ts";
 import type { ForwardCall } from "./call.ts";
@@ -20,50 +18,47 @@ import type { ForwardCall } from "./call.ts";
 /** How long the edge waits for a request's first envelope header before calling the origin anyway. */
 const firstHeaderWaitMs = 1000;
 
-/** Complete envelopes in a whole framed body (5-byte header, then the length it gives). */
-function envelopeCount(bytes: Uint8Array): number {
-  let n = 0;
-  for (let at = 0; at + 5 <= bytes.length; n++) at += 5 + new DataView(bytes.buffer, bytes.byteOffset + at, 5).getUint32(1);
-  return n;
+/**
+ * The declared length of a Connect unary body that fetch() may take as the client's own
+ * stream: over `replayMaxBytes` it can never be retried, Connect unary has no envelopes
+ * and no text mode, and handle.ts has held its Content-Length to MAX_MESSAGE_BYTES, which
+ * HTTP framing holds the body to. Undefined for every other body, which ClientBody reads.
+ */
+function untouchedLength(call: ForwardCall): number | undefined {
+  if (call.client.kind !== "connect-unary" || call.client.get) return undefined;
+  const declared = call.request.headers.get(headerContentLength);
+  const length = declared === null ? Number.NaN : Number(declared);
+  return Number.isInteger(length) && length > replayMaxBytes && length <= call.config.limits.maxMessageBytes ? length : undefined;
 }
 
 /**
  * Forward a call to its origin, with mirrors copied off the request body. In the client's
  * own protocol bodies stream both ways (docs/edge.md "Same protocol"); to an origin
  * that speaks the other protocol the call is translated. A small request body arrives
- * whole (client-body.ts) and is checked at once; a larger one is checked as it streams
- * (MAX_MESSAGE_BYTES, truncated envelopes) and kept up to 64 KiB. Either way a call that
- * never reached its origin, or got a status the route retries, can be sent again (see
- * retry.ts). Throws ConnectError for anything the caller must answer as an error.
+ * whole and checked (handle.ts); a larger one is read by one ClientBody, which checks it
+ * as it streams (MAX_MESSAGE_BYTES, truncated envelopes, compressed flags) and keeps it up
+ * to 64 KiB. Either way a call that never reached its origin, or got a status the route
+ * retries, can be sent again (see retry.ts). Throws ConnectError for anything the caller
+ * must answer as an error.
  */
 export async function forward(call: ForwardCall): Promise<Response> {
   const { client, timer } = call;
-  const textMode = client.kind === "grpc-web" && client.text;
-  const text = textMode && call.body !== null ? decodeTextBody(call.body) : undefined;
-  let guardError: ConnectError | undefined;
-  const onGuard = (e: ConnectError): void => void (guardError ??= e);
-  const bodyError = (): ConnectError | undefined => text?.error() ?? guardError;
+  let body: ClientBody | undefined;
   let replay: ReplayableBody | null;
-  const framed = client.kind !== "connect-unary";
   let counted: (() => void) | undefined;
-  if (call.whole !== undefined) {
-    const bytes = textMode ? decodeTextBytes(call.whole) : call.whole;
-    checkRequestBody(client, bytes, call.config.limits.maxMessageBytes);
-    call.log.request(call.whole.byteLength, framed ? envelopeCount(bytes) : bytes.byteLength > 0 ? 1 : 0);
-    replay = wholeBody(bytes);
+  const untouched = call.body === null ? undefined : untouchedLength(call);
+  if (call.whole !== undefined) replay = wholeBody(call.whole);
+  else if (call.body === null) replay = null;
+  else if (untouched !== undefined) {
+    replay = nativeBody(call.body);
+    counted = () => call.log.request(untouched, 1);
   } else {
-    let source = text?.stream ?? call.body;
-    if (source !== null) {
-      const counter = countRequestMessages(framed);
-      source = source.pipeThrough(counter.transform);
-      counted = () => {
-        const c = counter.count();
-        call.log.request(c.bytes, c.messages);
-      };
-    }
-    if (source !== null) source = source.pipeThrough(requestBodyGuard(client, call.config.limits.maxMessageBytes, onGuard));
-    replay = source === null ? null : replayableBody(source);
+    const source = new ClientBody(call.body, requestBodyCheck(client, call.headers, call.config.limits.maxMessageBytes));
+    body = source;
+    replay = replayableBody(source);
+    counted = () => call.log.request(source.bytes, source.messages());
   }
+  const bodyError = (): ConnectError | undefined => body?.error();
   const policy = retryPolicy(call.rule);
   const retryable = client.kind !== "connect-stream";
   let idleError: ConnectError | undefined;
@@ -131,7 +126,7 @@ export async function forward(call: ForwardCall): Promise<Response> {
           continue;
         }
       }
-      replay?.finish();
+      void replay?.finish();
       counted?.();
       if (outcome.translate) return await translatedResponse(client, res, failure);
       const relayed = await relayResponse(client, res, {
@@ -147,7 +142,8 @@ export async function forward(call: ForwardCall): Promise<Response> {
       return relayed.response;
     }
   } catch (e) {
-    replay?.finish();
+    // The answer waits for the rest of the body, drained within bounds (drain.ts).
+    await Promise.all([replay?.finish(), body?.drain()]);
     counted?.();
     if (timer.expired()) throw deadlineError();
     throw bodyError() ?? e;
