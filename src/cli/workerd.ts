@@ -116,7 +116,6 @@ export async function startWorker(table: RouteTable, options: WorkerOptions = {}
     compatibilityFlags: COMPATIBILITY_FLAGS,
     bindings: options.vars ?? {},
     ...(options.serviceBindings !== undefined ? { serviceBindings: options.serviceBindings } : {}),
-    ...(options.cf !== undefined ? { cf: options.cf } : {}),
     ...(options.analytics !== undefined ? { analyticsEngineDatasets: { ANALYTICS: { dataset: options.analytics } } } : {}),
     ...(options.analyticsRecorder === true ? { wrappedBindings: { ANALYTICS: { scriptName: "analytics-recorder" } } } : {}),
     // The bindings the table needs, as wrangler.toml declares them for a deploy: Miniflare
@@ -131,6 +130,8 @@ export async function startWorker(table: RouteTable, options: WorkerOptions = {}
   const mf = new Miniflare({
     host: "127.0.0.1",
     port: options.port ?? 0,
+    // Shared by every worker of the instance, so not among the edge's own options.
+    ...(options.cf !== undefined ? { cf: options.cf } : {}),
     handleRuntimeStdio: lineHandler(options.onLogLine ?? quietAccessLog),
     workers: options.analyticsRecorder === true ? [edge, analyticsRecorder] : [edge],
   });
