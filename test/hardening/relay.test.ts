@@ -53,6 +53,10 @@ function answer(req: IncomingMessage, res: ServerResponse): void {
       res.write(message(10));
       // A trailer claiming 4 GiB: the edge must not allocate it.
       return void res.write(new Uint8Array([0x80, 0xff, 0xff, 0xff, 0xff, 0x67]));
+    case "data-bomb":
+      // A message claiming 4 GiB, on a path that translates (and so holds each message).
+      res.writeHead(200, grpcWeb);
+      return void res.write(new Uint8Array([0x00, 0xff, 0xff, 0xff, 0xff, 0x67]));
     case "length-bomb-connect":
       res.writeHead(200, connectStream);
       res.write(message(10));
@@ -99,7 +103,9 @@ const logLines: Record<string, unknown>[] = [];
 beforeAll(async () => {
   origin = await startCountingOrigin();
   const cases = (names: string[]) => Object.fromEntries(names.map((n) => [n, { backends: [{ name: "scripted", url: origin.url }] }]));
+  const translated = { "data-bomb": { backends: [{ name: "grpc-web-only", url: origin.url, protocol: "grpc-web" as const }] } };
   const table = hardeningTable({
+    translated: { cases: translated },
     native: { cases: cases(["unary", "big-message", "length-bomb", "length-bomb-connect", "fast-stream", "reset-after-prefix"]) },
     exact: {
       annotations: { "grpcroute-edge.dev/relay": "exact" },
@@ -187,6 +193,23 @@ describe("a length prefix is never trusted for an allocation", () => {
     if (mode === "length-bomb") expect(parseTrailer(last.data)["grpc-status"]).toBe("13");
     else expect(JSON.parse(text)).toMatchObject({ error: { code: "internal" } });
     expect(text).toContain("16384");
+    expect(performance.now() - start).toBeLessThan(2000);
+  });
+});
+
+describe("translated calls hold one message at a time, never a declared length", () => {
+  test.each([
+    ["Connect stream", { ...connectStream, "connect-protocol-version": "1" }],
+    ["Connect unary", { "content-type": "application/proto", "connect-protocol-version": "1" }],
+  ])("%s client, gRPC-web origin declaring a 4 GiB message → RESOURCE_EXHAUSTED at once", async (_, headers) => {
+    const start = performance.now();
+    const res = await call("data-bomb", headers);
+    const body = new Uint8Array(await res.arrayBuffer());
+    const unary = headers["content-type"] === "application/proto";
+    const text = new TextDecoder().decode(unary ? body : body.subarray(5));
+    const error = unary ? JSON.parse(text) : JSON.parse(text).error;
+    expect(error).toMatchObject({ code: "resource_exhausted" });
+    expect(text).toContain("4294967295 bytes");
     expect(performance.now() - start).toBeLessThan(2000);
   });
 });

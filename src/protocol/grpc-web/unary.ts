@@ -1,6 +1,7 @@
 import { notProtocolError } from "../not-protocol.ts";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { createEnvelopeReadableStream, encodeEnvelope } from "@connectrpc/connect/protocol";
+import { encodeEnvelope } from "@connectrpc/connect/protocol";
+import { EnvelopeReader } from "../envelope-reader.ts";
 import { findTrailerError } from "@connectrpc/connect/protocol-grpc";
 import { trailerFlag, trailerParse } from "@connectrpc/connect/protocol-grpc-web";
 import { headerContentType } from "../headers.ts";
@@ -18,17 +19,15 @@ const compressedFlag = 0x01;
  * UNIMPLEMENTED (conformance, the gRPC-web protocol (https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-WEB.md)); compressed → UNIMPLEMENTED, since the
  * edge does not recompress across protocols.
  */
-export async function grpcWebRequestMessage(body: ReadableStream<Uint8Array> | null): Promise<Uint8Array> {
+export async function grpcWebRequestMessage(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<Uint8Array> {
   const messages: Uint8Array[] = [];
   if (body !== null) {
-    const reader = createEnvelopeReadableStream(body).getReader();
-    for (;;) {
-      const next = await reader.read();
-      if (next.done) break;
-      if ((next.value.flags & compressedFlag) !== 0) {
+    const reader = new EnvelopeReader(body, maxBytes, "request message");
+    for (let next = await reader.read(); next !== undefined; next = await reader.read()) {
+      if ((next.flags & compressedFlag) !== 0) {
         throw new ConnectError("compressed gRPC-web messages cannot be translated to Connect", Code.Unimplemented);
       }
-      messages.push(next.value.data);
+      messages.push(next.data);
     }
   }
   if (messages.length !== 1) {
@@ -37,8 +36,8 @@ export async function grpcWebRequestMessage(body: ReadableStream<Uint8Array> | n
   return messages[0]!;
 }
 
-/** Read a gRPC-web origin's unary answer: one message and a status, from trailer frame or headers. */
-export async function readGrpcWebUnary(res: Response): Promise<UnaryResult> {
+/** Read a gRPC-web origin's unary answer: one message (at most `maxBytes`) and a status, from trailer frame or headers. */
+export async function readGrpcWebUnary(res: Response, maxBytes: number): Promise<UnaryResult> {
   const headers = metadataOnly(res.headers);
   if (res.headers.has(headerGrpcStatus)) {
     await res.body?.cancel();
@@ -52,14 +51,12 @@ export async function readGrpcWebUnary(res: Response): Promise<UnaryResult> {
   let message: Uint8Array | undefined;
   let trailer: Headers | undefined;
   if (res.body !== null) {
-    const reader = createEnvelopeReadableStream(res.body).getReader();
-    for (;;) {
-      const next = await reader.read();
-      if (next.done) break;
-      if ((next.value.flags & trailerFlag) === trailerFlag) trailer = trailerParse(next.value.data);
-      else if ((next.value.flags & compressedFlag) !== 0)
+    const reader = new EnvelopeReader(res.body, maxBytes, "the origin's response message");
+    for (let next = await reader.read(); next !== undefined; next = await reader.read()) {
+      if ((next.flags & trailerFlag) === trailerFlag) trailer = trailerParse(next.data);
+      else if ((next.flags & compressedFlag) !== 0)
         throw new ConnectError("origin compressed a message it was asked not to", Code.Internal);
-      else message = next.value.data;
+      else message = next.data;
     }
   }
   if (trailer === undefined)

@@ -1,5 +1,6 @@
 import { Code, ConnectError } from "@connectrpc/connect";
-import { createEnvelopeReadableStream, encodeEnvelope } from "@connectrpc/connect/protocol";
+import { encodeEnvelope } from "@connectrpc/connect/protocol";
+import { type Envelope, EnvelopeReader, EnvelopeTooLarge } from "../envelope-reader.ts";
 import { trailerFlag, trailerParse } from "@connectrpc/connect/protocol-grpc-web";
 import { metadataOnly } from "../unary.ts";
 import { headerGrpcStatus, headerStatusDetailsBin } from "../grpc-web/headers.ts";
@@ -10,15 +11,17 @@ import { endStreamFrame } from "../connect/error.ts";
 /**
  * A Connect streaming body from a gRPC-web origin's body (docs/edge.md "Connect
  * streaming → gRPC-web upstream"): data envelopes pass unchanged (same layout), the
- * 0x80 trailer frame becomes the 0x02 EndStreamResponse, one envelope at a time.
- * `statusHeaders` holds a trailers-only status when the origin sent one.
+ * 0x80 trailer frame becomes the 0x02 EndStreamResponse, one envelope at a time (each held
+ * whole, so at most `maxBytes`: larger is RESOURCE_EXHAUSTED). `statusHeaders` holds a
+ * trailers-only status when the origin sent one.
  */
 export function connectStreamFromGrpcWeb(
   upstream: ReadableStream<Uint8Array> | null,
   statusHeaders: Headers | undefined,
   failure: (reason: unknown) => ConnectError,
+  maxBytes: number,
 ): ReadableStream<Uint8Array> {
-  const reader = upstream === null ? undefined : createEnvelopeReadableStream(upstream).getReader();
+  const reader = upstream === null ? undefined : new EnvelopeReader(upstream, maxBytes, "the origin's response message");
   let ended = false;
   const finish = (controller: ReadableStreamDefaultController<Uint8Array>, trailer: Headers | undefined, error?: ConnectError) => {
     const status =
@@ -35,22 +38,23 @@ export function connectStreamFromGrpcWeb(
     async pull(controller) {
       if (ended) return;
       if (reader === undefined) return finish(controller, statusHeaders);
-      let next: ReadableStreamReadResult<{ flags: number; data: Uint8Array }>;
+      let next: Envelope | undefined;
       try {
         next = await reader.read();
       } catch (reason) {
-        return finish(controller, undefined, failure(reason));
+        if (reason instanceof EnvelopeTooLarge) reader.cancel(reason).catch(() => undefined);
+        return finish(controller, undefined, reason instanceof EnvelopeTooLarge ? reason : failure(reason));
       }
-      if (next.done) return finish(controller, statusHeaders);
-      if ((next.value.flags & trailerFlag) === trailerFlag) {
-        finish(controller, trailerParse(next.value.data));
+      if (next === undefined) return finish(controller, statusHeaders);
+      if ((next.flags & trailerFlag) === trailerFlag) {
+        finish(controller, trailerParse(next.data));
         // Read the origin to its end so workerd can reuse the connection; anything after
         // the trailer is a protocol violation, not relayed.
-        const after = await reader.read().catch(() => ({ done: true }) as const);
-        if (!after.done) await reader.cancel().catch(() => undefined);
+        const after = await reader.read().catch(() => undefined);
+        if (after !== undefined) await reader.cancel().catch(() => undefined);
         return;
       }
-      controller.enqueue(encodeEnvelope(next.value.flags, next.value.data));
+      controller.enqueue(encodeEnvelope(next.flags, next.data));
     },
     async cancel(reason) {
       await reader?.cancel(reason);

@@ -19,13 +19,14 @@ export async function translatedBody(
   request: Request,
   url: URL,
   body: ReadableStream<Uint8Array> | null,
+  maxBytes: number,
 ): Promise<UpstreamBody> {
   switch (client.kind) {
     case "connect-unary":
-      return encodeEnvelope(0, await connectRequestMessage(request, url, body));
+      return encodeEnvelope(0, await connectRequestMessage(request, url, body, maxBytes));
     case "connect-stream":
       return body;
     case "grpc-web":
-      return grpcWebRequestMessage(body);
+      return grpcWebRequestMessage(body, maxBytes);
   }
 }

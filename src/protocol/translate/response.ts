@@ -16,10 +16,15 @@ import { connectStreamFromGrpcWeb } from "./connect-stream.ts";
 const statusUnsupportedMediaType = 415;
 
 /** The client's response from an origin in the other protocol. */
-export async function translatedResponse(client: ClientProtocol, res: Response, failure: StreamFailure): Promise<Response> {
+export async function translatedResponse(
+  client: ClientProtocol,
+  res: Response,
+  failure: StreamFailure,
+  maxBytes: number,
+): Promise<Response> {
   switch (client.kind) {
     case "connect-unary":
-      return writeConnectUnary(await readGrpcWebUnary(res), client.codec);
+      return writeConnectUnary(await readGrpcWebUnary(res, maxBytes), client.codec);
     case "connect-stream": {
       const statusInHeaders = res.headers.has(headerGrpcStatus);
       if (!statusInHeaders && !isGrpcWebAnswer(res)) {
@@ -28,7 +33,12 @@ export async function translatedResponse(client: ClientProtocol, res: Response, 
       }
       const headers = metadataOnly(res.headers);
       headers.set(headerContentType, connectContentType(true, client.codec));
-      const body = connectStreamFromGrpcWeb(statusInHeaders ? null : res.body, statusInHeaders ? res.headers : undefined, failure);
+      const body = connectStreamFromGrpcWeb(
+        statusInHeaders ? null : res.body,
+        statusInHeaders ? res.headers : undefined,
+        failure,
+        maxBytes,
+      );
       return new Response(body, { status: 200, headers });
     }
     case "grpc-web":
@@ -41,6 +51,6 @@ export async function translatedResponse(client: ClientProtocol, res: Response, 
           Code.Unimplemented,
         );
       }
-      return writeGrpcWebUnary(await readConnectUnary(res), client.responseText, client.codec);
+      return writeGrpcWebUnary(await readConnectUnary(res, maxBytes), client.responseText, client.codec);
   }
 }

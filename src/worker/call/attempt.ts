@@ -40,7 +40,7 @@ export async function attempt(
   const own = clientBody?.body ?? null;
   // Only the translators read a stream; the direct path sends whole bytes as they are.
   const upstreamBody: UpstreamBody = translate
-    ? await translatedBody(client, request, url, own instanceof Uint8Array ? bytesStream(own) : own)
+    ? await translatedBody(client, request, url, own instanceof Uint8Array ? bytesStream(own) : own, limits.maxMessageBytes)
     : own;
   // The attempt's stream counts fetch()'s reads: a connection that failed before taking a
   // byte sent nothing. A translation that re-framed the body sends whole bytes, which

@@ -128,7 +128,7 @@ export async function forward(call: ForwardCall): Promise<Response> {
       }
       void replay?.finish();
       counted?.();
-      if (outcome.translate) return await translatedResponse(client, res, failure);
+      if (outcome.translate) return await translatedResponse(client, res, failure, call.config.limits.maxMessageBytes);
       const relayed = await relayResponse(client, res, {
         failure,
         watch: outcome.watch,
