@@ -94,8 +94,8 @@ export function startPassthrough(origin: string): Promise<RunningWorker> {
   return startBaseline("passthrough-worker.ts", origin);
 }
 
-/** A baseline worker from bench/ (`file`), with `ORIGIN` bound, bundled and started in Miniflare like ours. */
-export async function startBaseline(file: string, origin: string): Promise<RunningWorker> {
+/** A baseline worker from bench/ (`file`), bundled for workerd. */
+export async function bundleBaseline(file: string): Promise<string> {
   const out = await build({
     entryPoints: [join(root, "bench", file)],
     bundle: true,
@@ -105,9 +105,14 @@ export async function startBaseline(file: string, origin: string): Promise<Runni
     target: "es2022",
     logLevel: "silent",
   });
+  return out.outputFiles[0]!.text;
+}
+
+/** A baseline worker from bench/ (`file`), with `ORIGIN` bound, bundled and started in Miniflare like ours. */
+export async function startBaseline(file: string, origin: string): Promise<RunningWorker> {
   const mf = new Miniflare({
     modules: true,
-    script: out.outputFiles[0]!.text,
+    script: await bundleBaseline(file),
     compatibilityDate: COMPATIBILITY_DATE,
     host: "127.0.0.1",
     port: 0,

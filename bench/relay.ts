@@ -1,14 +1,19 @@
+import { spawn } from "node:child_process";
+import { loadavg } from "node:os";
+import { join } from "node:path";
 import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { compile, loadSources } from "../src/compiler/index.ts";
-import type { RunningWorker } from "../src/cli/workerd.ts";
+import { bundleWorker, COMPATIBILITY_FLAGS } from "../src/cli/workerd.ts";
 import { EchoRequestSchema, EchoResponseSchema } from "../demo/gen/grpcroute/demo/v1/demo_pb.ts";
+import { root } from "./build.ts";
 import { runLoad, type LoadResult, type LoadSpec } from "./load.ts";
 import { prepareMatch } from "./match.ts";
 import { median, summarize, timeNs, type Summary } from "./measure.ts";
-import { DEMO_SERVICE, echoSpec, spawnOrigin, startBaseline, startOurs, type OriginProcess } from "./proxy.ts";
+import { bundleBaseline, DEMO_SERVICE, echoSpec, spawnOrigin, startBaseline, startOurs, type OriginProcess } from "./proxy.ts";
 import { connectStreamOnce, streamOnce, type StreamRun } from "./stream.ts";
 import { clockTicks, cpuTicks, startWithPid } from "./workerd-cpu.ts";
+import { startDirect } from "./workerd-direct.ts";
 
 /**
  * What relaying costs workerd, in CPU: the same calls through three workers side by side,
@@ -19,16 +24,18 @@ import { clockTicks, cpuTicks, startWithPid } from "./workerd-cpu.ts";
  * - `native-pipe`: bench/native-pipe-worker.ts, the origin's body piped natively through an
  *   IdentityTransformStream, the cheapest way a worker can hold the response stream.
  *
- * CPU is workerd's user + system time from /proc over a run, per call or per MiB. That
- * process also runs Miniflare's entry worker and both HTTP legs, which all three setups pay
- * alike; the same setups under a bare `workerd serve`, without the entry worker, are not
- * measured yet. The kernel counts CPU in ticks of 1 / CLK_TCK s (10 ms at 100), so each run
+ * CPU is workerd's user + system time from /proc over a run, per call or per MiB. Under
+ * Miniflare that process also runs Miniflare's entry worker in front of the worker, which all
+ * three setups pay alike and which dilutes their ratios; so the CPU workloads run a second
+ * time on the same three bundles under `workerd serve` itself (bench/workerd-direct.ts),
+ * where the process holds only the worker and its two HTTP legs. The kernel counts CPU in ticks of 1 / CLK_TCK s (10 ms at 100), so each run
  * is sized to span about a second of workerd CPU or more. Runs rotate the setups and
  * alternate their order, and ratios are medians of per-round ratios: the machine is shared.
  * Every answer is checked (message, trailer or end-of-stream frame), so a relay that breaks
  * calls fails the benchmark instead of measuring as a cheap one.
  */
 export type RelaySetup = "ours" | "passthrough" | "native-pipe";
+export type RelayRuntime = "Miniflare" | "workerd";
 const setups: RelaySetup[] = ["ours", "passthrough", "native-pipe"];
 
 export type RelayWorkload =
@@ -55,9 +62,12 @@ export interface RelayOptions {
   latencyCalls: number;
   matchRules: number[];
   matchMs: number;
+  /** Also run the CPU workloads under `workerd serve` without Miniflare. */
+  direct: boolean;
 }
 
 export interface RelayRow {
+  runtime: RelayRuntime;
   workload: RelayWorkload;
   setup: RelaySetup;
   unit: "call" | "MiB";
@@ -72,6 +82,7 @@ export interface RelayRow {
 }
 
 export interface RelayRatio {
+  runtime: RelayRuntime;
   workload: RelayWorkload;
   setup: RelaySetup;
   baseline: RelaySetup;
@@ -95,7 +106,8 @@ export interface RelayConnections {
 }
 
 export interface RelayLatency {
-  setup: RelaySetup;
+  /** `direct`: the same calls and stream straight to the origin, what the origin and the clients cost. */
+  setup: RelaySetup | "direct";
   alone_p50_ms: Summary;
   alone_p99_ms: Summary;
   beside_stream_p50_ms: Summary;
@@ -117,9 +129,8 @@ export interface RelayMatch {
 }
 
 export interface RelayFigures {
-  runtime: "Miniflare";
-  /** Not measured yet: the same three setups under `workerd serve` without Miniflare's entry worker. */
-  workerd_direct: false;
+  /** Where the CPU workloads ran; connections, latency and the matcher are Miniflare's (or Node's) only. */
+  runtimes: RelayRuntime[];
   clk_tck: number;
   runs: number;
   concurrency: number;
@@ -134,6 +145,8 @@ export interface RelayFigures {
   /** Median over runs of ours' slowdown / the baseline's, p50. */
   latency_slowdown_vs: { baseline: RelaySetup; p50: number; p99: number }[];
   match: RelayMatch[];
+  /** 1-minute load average when the benchmark started and ended: the machine is shared. */
+  load_average?: [start: number, end: number];
 }
 
 function table(origin: string) {
@@ -284,6 +297,59 @@ async function streamRun(w: RelayWorkload, url: string, mib: number): Promise<St
   return out;
 }
 
+/**
+ * One client draining 64 MiB Count streams back to back until told to stop, in a process of
+ * its own: read in this process, 300 MiB/s of stream would hold up the lone calls' own event
+ * loop and measure the load generator. Resolves once the first stream is under way.
+ */
+async function startDrain(url: string): Promise<{ stop(): Promise<number> }> {
+  const child = spawn(process.execPath, [join(root, "scripts", "run-ts.js"), "bench/relay.ts", "--drain", url], {
+    cwd: root,
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  let out = "";
+  const line = (re: RegExp) =>
+    new Promise<RegExpMatchArray>((resolve, reject) => {
+      const look = () => {
+        const m = out.match(re);
+        if (m === null) return;
+        child.stdout!.off("data", onData);
+        child.off("exit", onExit);
+        resolve(m);
+      };
+      const onData = (c: Buffer) => {
+        out += c.toString();
+        look();
+      };
+      const onExit = (code: number | null) => reject(new Error(`stream drain exited with ${code}: ${out}`));
+      child.stdout!.on("data", onData);
+      child.once("exit", onExit);
+      look();
+    });
+  await line(/DRAINING\n/);
+  return {
+    async stop() {
+      const done = line(/DRAINED (\S+)\n/);
+      child.stdin!.end("stop\n");
+      return Number((await done)[1]);
+    },
+  };
+}
+
+/** Child mode of startDrain: prints the MiB/s it drained at once it is stopped. */
+async function drain(url: string): Promise<void> {
+  let stop = false;
+  process.stdin.on("data", () => (stop = true));
+  process.stdin.on("end", () => (stop = true));
+  let bytes = 0;
+  const t0 = performance.now();
+  const first = streamOnce(url, 64);
+  process.stdout.write("DRAINING\n");
+  bytes += (await first).bytes;
+  while (!stop) bytes += (await streamOnce(url, 64)).bytes;
+  process.stdout.write(`DRAINED ${bytes / 1048576 / ((performance.now() - t0) / 1000)}\n`);
+}
+
 /** Matching against the floor any exact hit pays: one Map.get for the host and one for the path. */
 function measureMatch(sizes: number[], runs: number, ms: number): RelayMatch[] {
   return sizes.map((rules) => {
@@ -317,30 +383,47 @@ function measureMatch(sizes: number[], runs: number, ms: number): RelayMatch[] {
 
 export async function measureRelay(opts: RelayOptions): Promise<RelayFigures> {
   const clk = clockTicks();
+  const loadStart = loadavg()[0]!;
   const match = measureMatch(opts.matchRules, opts.runs, opts.matchMs);
   const origin: OriginProcess = await spawnOrigin("stream");
-  const workers = new Map<RelaySetup, { worker: RunningWorker; pid: number }>();
+  const runtimes: RelayRuntime[] = opts.direct ? ["Miniflare", "workerd"] : ["Miniflare"];
+  const workers = new Map<string, { url: string; pid: number; dispose(): Promise<void> }>();
+  const at = (rt: RelayRuntime, s: RelaySetup) => workers.get(`${rt}/${s}`)!;
   const samples = new Map<string, Sample[]>();
   const connections: RelayConnections[] = [];
-  const lat = new Map<RelaySetup, { alone: LoadResult; beside: LoadResult; stream: number }[]>(setups.map((s) => [s, []]));
-  const key = (w: RelayWorkload, s: RelaySetup) => `${w}/${s}`;
+  const latSetups = [...setups, "direct"] as const;
+  type LatSetup = (typeof latSetups)[number];
+  const lat = new Map<LatSetup, { alone: LoadResult; beside: LoadResult; stream: number }[]>(latSetups.map((s) => [s, []]));
+  const key = (w: RelayWorkload, s: RelaySetup, rt: RelayRuntime = "Miniflare") => `${rt}/${w}/${s}`;
   try {
-    // One at a time: each new workerd is told apart from the others by appearing.
-    workers.set("ours", await startWithPid(() => startOurs(table(origin.url), origin.url)));
-    workers.set("passthrough", await startWithPid(() => startBaseline("passthrough-worker.ts", origin.url)));
-    workers.set("native-pipe", await startWithPid(() => startBaseline("native-pipe-worker.ts", origin.url)));
-    const url = (s: RelaySetup) => workers.get(s)!.worker.url;
-    const load = async (w: RelayWorkload, s: RelaySetup, n: number, c: number) => {
-      const r = await runLoad(unarySpec(w, url(s), n, c));
-      if (r.errors > 0) throw new Error(`relay ${w} via ${s}: ${r.errors} of ${n} calls failed: ${r.firstError}`);
+    const t = table(origin.url);
+    const vars = { ORIGINS: JSON.stringify({ "demo-origin": origin.url }) };
+    const baselines = { passthrough: "passthrough-worker.ts", "native-pipe": "native-pipe-worker.ts" } as const;
+    // One at a time: each new Miniflare workerd is told apart from the others by appearing.
+    const miniflare = async (start: () => ReturnType<typeof startOurs>) => {
+      const { worker, pid } = await startWithPid(start);
+      return { url: worker.url, pid, dispose: () => worker.dispose() };
+    };
+    workers.set("Miniflare/ours", await miniflare(() => startOurs(t, origin.url)));
+    for (const [s, file] of Object.entries(baselines))
+      workers.set(`Miniflare/${s}`, await miniflare(() => startBaseline(file, origin.url)));
+    if (opts.direct) {
+      workers.set("workerd/ours", await startDirect(await bundleWorker(t), { bindings: vars, flags: COMPATIBILITY_FLAGS }));
+      for (const [s, file] of Object.entries(baselines))
+        workers.set(`workerd/${s}`, await startDirect(await bundleBaseline(file), { bindings: { ORIGIN: origin.url } }));
+    }
+    const url = (s: RelaySetup, rt: RelayRuntime = "Miniflare") => at(rt, s).url;
+    const load = async (w: RelayWorkload, s: RelaySetup, n: number, c: number, rt: RelayRuntime = "Miniflare") => {
+      const r = await runLoad(unarySpec(w, url(s, rt), n, c));
+      if (r.errors > 0) throw new Error(`relay ${w} via ${s} (${rt}): ${r.errors} of ${n} calls failed: ${r.firstError}`);
       return r;
     };
-    const timed = async (w: RelayWorkload, s: RelaySetup): Promise<Sample> => {
-      const pid = workers.get(s)!.pid;
+    const timed = async (w: RelayWorkload, s: RelaySetup, rt: RelayRuntime): Promise<Sample> => {
+      const pid = at(rt, s).pid;
       const t0 = cpuTicks(pid);
       const w0 = performance.now();
       if (streamWorkloads.includes(w)) {
-        const rs = await streamRun(w, url(s), opts.streamMib);
+        const rs = await streamRun(w, url(s, rt), opts.streamMib);
         const seconds = (performance.now() - w0) / 1000;
         const ticks = cpuTicks(pid) - t0;
         const mib = rs.reduce((a, r) => a + r.bytes, 0) / 1048576;
@@ -352,35 +435,35 @@ export async function measureRelay(opts: RelayOptions): Promise<RelayFigures> {
         };
       }
       const n = w === "upload-256k" ? opts.uploadCalls : opts.unaryCalls;
-      const r = await load(w, s, n, opts.concurrency);
+      const r = await load(w, s, n, opts.concurrency, rt);
       const ticks = cpuTicks(pid) - t0;
       return { cpu: (ticks * 1e6) / clk / r.requests, rate: r.rps, cpuSeconds: ticks / clk, p50: r.p50_ms };
     };
     // Warm-up, uncounted: JIT, origin connections, and a first check of every answer.
-    for (const w of [...unaryWorkloads, ...streamWorkloads])
-      for (const s of setupsOf(w)) {
-        if (streamWorkloads.includes(w)) await streamRun(w, url(s), 16);
-        else await load(w, s, Math.min(200, opts.unaryCalls), opts.concurrency);
-      }
-    for (let run = 0; run < opts.runs; run++) {
+    for (const rt of runtimes)
       for (const w of [...unaryWorkloads, ...streamWorkloads])
-        for (const s of order(run).filter((x) => setupsOf(w).includes(x))) {
-          const k = key(w, s);
-          samples.set(k, [...(samples.get(k) ?? []), await timed(w, s)]);
+        for (const s of setupsOf(w)) {
+          if (streamWorkloads.includes(w)) await streamRun(w, url(s, rt), 16);
+          else await load(w, s, Math.min(200, opts.unaryCalls), opts.concurrency, rt);
         }
-      for (const s of order(run)) {
-        const alone = await load("grpc-web", s, opts.latencyCalls, 1);
-        // One client drains a stream for as long as the lone calls take, then stops.
-        let stop = false;
-        let bytes = 0;
-        const t0 = performance.now();
-        const drain = (async () => {
-          while (!stop) bytes += (await streamOnce(url(s), 64)).bytes;
-        })();
-        const beside = await load("grpc-web", s, opts.latencyCalls, 1);
-        stop = true;
-        await drain;
-        lat.get(s)!.push({ alone, beside, stream: bytes / 1048576 / ((performance.now() - t0) / 1000) });
+    for (let run = 0; run < opts.runs; run++) {
+      for (const rt of run % 2 === 0 ? runtimes : [...runtimes].reverse())
+        for (const w of [...unaryWorkloads, ...streamWorkloads])
+          for (const s of order(run).filter((x) => setupsOf(w).includes(x))) {
+            const k = key(w, s, rt);
+            samples.set(k, [...(samples.get(k) ?? []), await timed(w, s, rt)]);
+          }
+      for (const s of [...order(run), "direct" as const]) {
+        const u = s === "direct" ? origin.url : url(s);
+        const lone = async () => {
+          const r = await runLoad(unarySpec("grpc-web", u, opts.latencyCalls, 1));
+          if (r.errors > 0) throw new Error(`relay latency via ${s}: ${r.firstError}`);
+          return r;
+        };
+        const alone = await lone();
+        const drain = await startDrain(u);
+        const beside = await lone();
+        lat.get(s)!.push({ alone, beside, stream: await drain.stop() });
       }
     }
     // Once, after everything else: the pools are as warm as a long-running worker's.
@@ -400,43 +483,47 @@ export async function measureRelay(opts: RelayOptions): Promise<RelayFigures> {
         });
       }
   } finally {
-    for (const w of workers.values()) await w.worker.dispose();
+    for (const w of workers.values()) await w.dispose();
     origin.stop();
   }
   const rows: RelayRow[] = [];
-  for (const w of [...unaryWorkloads, ...streamWorkloads])
-    for (const s of setupsOf(w)) {
-      const xs = samples.get(key(w, s))!;
-      const row: RelayRow = {
-        workload: w,
-        setup: s,
-        unit: streamWorkloads.includes(w) ? "MiB" : "call",
-        cpu: summarize(xs.map((x) => x.cpu)),
-        rate: summarize(xs.map((x) => x.rate)),
-        cpu_seconds: summarize(xs.map((x) => x.cpuSeconds)),
-      };
-      if (xs[0]!.p50 !== undefined) row.p50_ms = summarize(xs.map((x) => x.p50!));
-      if (xs[0]!.first !== undefined) row.first_message_ms = summarize(xs.map((x) => x.first!));
-      rows.push(row);
-    }
-  const ratios: RelayRatio[] = [];
-  for (const w of [...unaryWorkloads, ...streamWorkloads])
-    for (const s of setupsOf(w))
-      for (const baseline of setups.filter((b) => b !== s && b !== "ours")) {
-        const bw: RelayWorkload = w === "grpc-web-text" ? "grpc-web" : w;
-        const a = samples.get(key(w, s))!;
-        const b = samples.get(key(bw, baseline))!;
-        ratios.push({
+  for (const rt of runtimes)
+    for (const w of [...unaryWorkloads, ...streamWorkloads])
+      for (const s of setupsOf(w)) {
+        const xs = samples.get(key(w, s, rt))!;
+        const row: RelayRow = {
+          runtime: rt,
           workload: w,
           setup: s,
-          baseline,
-          baseline_workload: bw,
-          cpu_ratio: median(a.map((x, i) => x.cpu / b[i]!.cpu)),
-          rate_ratio: median(a.map((x, i) => x.rate / b[i]!.rate)),
-        });
+          unit: streamWorkloads.includes(w) ? "MiB" : "call",
+          cpu: summarize(xs.map((x) => x.cpu)),
+          rate: summarize(xs.map((x) => x.rate)),
+          cpu_seconds: summarize(xs.map((x) => x.cpuSeconds)),
+        };
+        if (xs[0]!.p50 !== undefined) row.p50_ms = summarize(xs.map((x) => x.p50!));
+        if (xs[0]!.first !== undefined) row.first_message_ms = summarize(xs.map((x) => x.first!));
+        rows.push(row);
       }
-  const slow = (s: RelaySetup, q: "p50_ms" | "p99_ms") => lat.get(s)!.map((r) => r.beside[q] / r.alone[q]);
-  const latency: RelayLatency[] = setups.map((s) => {
+  const ratios: RelayRatio[] = [];
+  for (const rt of runtimes)
+    for (const w of [...unaryWorkloads, ...streamWorkloads])
+      for (const s of setupsOf(w))
+        for (const baseline of setups.filter((b) => b !== s && b !== "ours")) {
+          const bw: RelayWorkload = w === "grpc-web-text" ? "grpc-web" : w;
+          const a = samples.get(key(w, s, rt))!;
+          const b = samples.get(key(bw, baseline, rt))!;
+          ratios.push({
+            runtime: rt,
+            workload: w,
+            setup: s,
+            baseline,
+            baseline_workload: bw,
+            cpu_ratio: median(a.map((x, i) => x.cpu / b[i]!.cpu)),
+            rate_ratio: median(a.map((x, i) => x.rate / b[i]!.rate)),
+          });
+        }
+  const slow = (s: LatSetup, q: "p50_ms" | "p99_ms") => lat.get(s)!.map((r) => r.beside[q] / r.alone[q]);
+  const latency: RelayLatency[] = latSetups.map((s) => {
     const rs = lat.get(s)!;
     return {
       setup: s,
@@ -457,8 +544,7 @@ export async function measureRelay(opts: RelayOptions): Promise<RelayFigures> {
     return { baseline, p50: median(o50.map((x, i) => x / b50[i]!)), p99: median(o99.map((x, i) => x / b99[i]!)) };
   });
   return {
-    runtime: "Miniflare",
-    workerd_direct: false,
+    runtimes,
     clk_tck: clk,
     runs: opts.runs,
     concurrency: opts.concurrency,
@@ -472,10 +558,16 @@ export async function measureRelay(opts: RelayOptions): Promise<RelayFigures> {
     latency,
     latency_slowdown_vs,
     match,
+    load_average: [loadStart, loadavg()[0]!],
   };
 }
 
-export async function main(): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
+  const d = argv.indexOf("--drain");
+  if (d >= 0) {
+    await drain(argv[d + 1]!);
+    return 0;
+  }
   const f = await measureRelay({
     unaryCalls: 300,
     uploadCalls: 100,
@@ -486,6 +578,7 @@ export async function main(): Promise<number> {
     latencyCalls: 100,
     matchRules: [1000, 10000],
     matchMs: 100,
+    direct: true,
   });
   console.log(JSON.stringify(f, null, 1));
   return 0;

@@ -365,29 +365,45 @@ const relayLabel: Record<string, string> = {
   "stream-connect": "Connect server stream, 64 KiB messages",
 };
 
-function relayRatio(re: RelayFigures, w: string, baseline = "passthrough") {
-  return re.ratios.find((r) => r.workload === w && r.setup === "ours" && r.baseline === baseline)!;
+function relayRatio(re: RelayFigures, w: string, baseline = "passthrough", runtime = "Miniflare", setup = "ours") {
+  return re.ratios.find((r) => r.runtime === runtime && r.workload === w && r.setup === setup && r.baseline === baseline);
 }
 
 const times = (x: number) => `${x.toFixed(2)}×`;
 
 function relayTargets(re: RelayFigures): string[] {
-  const r = (w: string, b = "passthrough") => relayRatio(re, w, b);
+  const r = (w: string, b = "passthrough") => relayRatio(re, w, b)!;
+  // Without Miniflare's entry worker in the process: the ratios the workers themselves make.
+  const bare = (ws: [label: string, workload: string][], f: (x: RelayFigures["ratios"][number]) => number) => {
+    const xs = ws.map(([label, w]) => [label, relayRatio(re, w, "passthrough", "workerd")] as const);
+    if (xs.some(([, x]) => x === undefined)) return "";
+    return `; under workerd alone ${xs.map(([label, x]) => `${label}${times(f(x!))}`).join(", ")}`;
+  };
+  const bothStreams: [string, string][] = [
+    ["gRPC-web ", "stream-grpc-web"],
+    ["Connect ", "stream-connect"],
+  ];
   const gw = r("grpc-web").cpu_ratio;
   const connect = [r("connect").cpu_ratio, r("connect-gzip-br").cpu_ratio];
   const streams = [r("stream-grpc-web"), r("stream-connect")];
-  const upload = re.rows.find((x) => x.workload === "upload-256k" && x.setup === "ours")!;
-  const uploadPass = re.rows.find((x) => x.workload === "upload-256k" && x.setup === "passthrough")!;
+  const upload = re.rows.find((x) => x.runtime === "Miniflare" && x.workload === "upload-256k" && x.setup === "ours")!;
+  const uploadPass = re.rows.find((x) => x.runtime === "Miniflare" && x.workload === "upload-256k" && x.setup === "passthrough")!;
   const perMib = (x: number) => x / 1000 / (re.upload_bytes / 1048576);
   const conns = re.connections.filter((c) => c.setup === "ours");
   const per = (c: RelayFigures["connections"][number]) => Math.max(c.opened, c.used);
   const lat = re.latency_slowdown_vs.find((x) => x.baseline === "passthrough")!;
   const slow = (s: string) => re.latency.find((x) => x.setup === s)!;
   return [
-    `| gRPC-web unary: workerd CPU per call ≤ 1.8× pass-through (stretch ≤ 1.5×) | ${times(gw)} (native pipe: ${times(r("grpc-web", "native-pipe").cpu_ratio)}) | ${ok(gw <= 1.8)}${gw <= 1.8 ? (gw <= 1.5 ? ", stretch met" : ", stretch missed") : ""} |`,
-    `| Connect unary: workerd CPU per call ≤ 1.6× pass-through | identity ${times(connect[0]!)}, gzip/br asked ${times(connect[1]!)} | ${ok(Math.max(...connect) <= 1.6)} |`,
-    `| server streams: workerd CPU per MiB ≤ 0.6× pass-through | gRPC-web ${times(streams[0]!.cpu_ratio)}, Connect ${times(streams[1]!.cpu_ratio)} | ${ok(streams.every((x) => x.cpu_ratio <= 0.6))} |`,
-    `| server streams: throughput ≥ 1.3× pass-through | gRPC-web ${times(streams[0]!.rate_ratio)}, Connect ${times(streams[1]!.rate_ratio)} | ${ok(streams.every((x) => x.rate_ratio >= 1.3))} |`,
+    `| gRPC-web unary: workerd CPU per call ≤ 1.8× pass-through (stretch ≤ 1.5×) | ${times(gw)} (native pipe: ${times(r("grpc-web", "native-pipe").cpu_ratio)}${bare([["", "grpc-web"]], (x) => x.cpu_ratio)}) | ${ok(gw <= 1.8)}${gw <= 1.8 ? (gw <= 1.5 ? ", stretch met" : ", stretch missed") : ""} |`,
+    `| Connect unary: workerd CPU per call ≤ 1.6× pass-through | identity ${times(connect[0]!)}, gzip/br asked ${times(connect[1]!)}${bare(
+      [
+        ["identity ", "connect"],
+        ["gzip/br asked ", "connect-gzip-br"],
+      ],
+      (x) => x.cpu_ratio,
+    )} | ${ok(Math.max(...connect) <= 1.6)} |`,
+    `| server streams: workerd CPU per MiB ≤ 0.6× pass-through | gRPC-web ${times(streams[0]!.cpu_ratio)}, Connect ${times(streams[1]!.cpu_ratio)}${bare(bothStreams, (x) => x.cpu_ratio)} | ${ok(streams.every((x) => x.cpu_ratio <= 0.6))} |`,
+    `| server streams: throughput ≥ 1.3× pass-through | gRPC-web ${times(streams[0]!.rate_ratio)}, Connect ${times(streams[1]!.rate_ratio)}${bare(bothStreams, (x) => x.rate_ratio)} | ${ok(streams.every((x) => x.rate_ratio >= 1.3))} |`,
     `| 256 KiB upload: ≤ 4 ms workerd CPU per MiB | ${perMib(upload.cpu.median).toFixed(1)} ms (pass-through ${perMib(uploadPass.cpu.median).toFixed(1)} ms) | ${ok(perMib(upload.cpu.median) <= 4)} |`,
     `| origin connections ≤ 2× concurrent callers | ${conns.map((c) => `${c.protocol} ${num(per(c))} for ${num(c.calls)} calls at ${c.concurrency}`).join(", ")} | ${ok(conns.every((c) => per(c) <= 2 * c.concurrency))} |`,
     `| unary p50 beside a fast stream: slowdown ≤ 1.5× pass-through's | ${times(lat.p50)} (ours ${times(slow("ours").slowdown_p50)}, pass-through ${times(slow("passthrough").slowdown_p50)}) | ${ok(lat.p50 <= 1.5)} |`,
@@ -396,7 +412,6 @@ function relayTargets(re: RelayFigures): string[] {
 
 function relaySection(re: RelayFigures): string[] {
   const setupsShown = ["ours", "passthrough", "native-pipe"] as const;
-  const row = (w: string, s: string) => re.rows.find((x) => x.workload === w && x.setup === s);
   const cpu = (x: RelayFigures["rows"][number] | undefined) =>
     x === undefined ? "–" : x.unit === "MiB" ? `${x.cpu.median.toFixed(2)} ms ${pm(x.cpu)}` : `${x.cpu.median.toFixed(0)} µs ${pm(x.cpu)}`;
   const rate = (x: RelayFigures["rows"][number] | undefined) =>
@@ -406,37 +421,51 @@ function relaySection(re: RelayFigures): string[] {
   const pass = re.latency.find((x) => x.setup === "passthrough")!;
   const native = re.latency_slowdown_vs.find((x) => x.baseline === "native-pipe")!;
   const vsPass = re.latency_slowdown_vs.find((x) => x.baseline === "passthrough")!;
+  const direct = re.runtimes.includes("workerd");
+  const table = (runtime: string) => [
+    "| workload | workerd CPU: ours | pass-through | native pipe | ours / pass-through | ours / native pipe | rate: ours | pass-through | native pipe | rate ours / pass-through |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ...workloads.map((w) => {
+      const rs = setupsShown.map((s) => re.rows.find((x) => x.runtime === runtime && x.workload === w && x.setup === s));
+      const rp = relayRatio(re, w, "passthrough", runtime)!;
+      const rn = relayRatio(re, w, "native-pipe", runtime)!;
+      const unit = rs[0]!.unit === "MiB" ? " per MiB" : " per call";
+      return `| ${relayLabel[w] ?? w}${unit} | ${rs.map(cpu).join(" | ")} | ${times(rp.cpu_ratio)} | ${times(rn.cpu_ratio)} | ${rs.map(rate).join(" | ")} | ${times(rp.rate_ratio)} |`;
+    }),
+  ];
+  const between = (runtime: string) =>
+    workloads
+      .filter((w) => w !== "grpc-web-text")
+      .map((w) => {
+        const x = relayRatio(re, w, "passthrough", runtime, "native-pipe")!;
+        return `${times(x.cpu_ratio)} | ${times(x.rate_ratio)}`;
+      });
+  const bw = workloads.filter((w) => w !== "grpc-web-text");
+  const mf = between("Miniflare");
+  const wd = direct ? between("workerd") : [];
   return [
     "## 9. Relay cost (workerd CPU)",
     "",
     "Reproduce this section alone: `npm run bench -- --only relay` (merges into `bench/results.json` and rewrites this file; add `--quick` for a small run that only prints).",
     "",
-    `Three workers side by side, each in its own workerd started through ${re.runtime} as \`grpcroute-edge dev\` starts ours, against one connect-node origin in its own process (\`bench/stream-origin.ts\`, which answers Echo and Count): **ours** on a one-rule table routing DemoService to it; **pass-through** (\`bench/passthrough-worker.ts\`), \`fetch()\` of the origin returned as is; **native pipe** (\`bench/native-pipe-worker.ts\`), the origin's body piped by \`pipeTo\` through an \`IdentityTransformStream\`, which workerd runs natively without JavaScript per chunk: the cheapest way for a worker to hold the response stream in its own hands, and so the ceiling for a relay. CPU is workerd's user + system time (\`/proc/<pid>/stat\`, as in section 7) over a run, per call or per MiB; that process also runs Miniflare's entry worker and both HTTP legs, which every setup pays alike, so ratios understate what separates the workers themselves.${re.workerd_direct ? "" : " The same setups under a bare `workerd serve` (no Miniflare entry worker) are not measured yet."}`,
+    `Three workers side by side, each in its own workerd started through Miniflare as \`grpcroute-edge dev\` starts ours, against one connect-node origin in its own process (\`bench/stream-origin.ts\`, which answers Echo and Count): **ours** on a one-rule table routing DemoService to it; **pass-through** (\`bench/passthrough-worker.ts\`), \`fetch()\` of the origin returned as is; **native pipe** (\`bench/native-pipe-worker.ts\`), the origin's body piped by \`pipeTo\` through an \`IdentityTransformStream\`, which workerd runs natively without JavaScript per chunk: the cheapest way for a worker to hold the response stream in its own hands, and so the ceiling for a relay. CPU is workerd's user + system time (\`/proc/<pid>/stat\`, as in section 7) over a run, per call or per MiB. Under Miniflare that process also runs Miniflare's entry worker in front of the worker, which every setup pays alike and which dilutes the ratios; ${direct ? "so the same three bundles also run under `workerd serve` itself (`bench/workerd-direct.ts`: one module, its bindings, a loopback socket), rotating with the Miniflare runs, where the process holds only the worker and its two HTTP legs (second table)" : "the same setups under a bare `workerd serve` were not measured in this run"}. Targets are judged on the Miniflare figures, as \`grpcroute-edge dev\` runs the worker.`,
     "",
-    `Per run: ${num(re.unary_calls)} unary calls at concurrency ${re.concurrency} per unary workload, ${num(re.upload_calls)} uploads of ${kib(re.upload_bytes)} at the same concurrency, ${num(re.stream_mib)} MiB per stream workload read by one client (at most 256 MiB per call); ${re.runs} runs, rotating the setups and alternating their order; ratios are medians over runs of each run against the baseline's run of the same round. Every answer is decoded and checked (the echoed message's length, a \`grpc-status: 0\` trailer, a Connect end-of-stream frame without error, every stream message), so a relay that breaks calls fails the benchmark. CPU resolution: ${re.clk_tck} ticks per second; the shortest run spanned ${minCpuS.toFixed(2)} s of workerd CPU.`,
+    `Per run: ${num(re.unary_calls)} unary calls at concurrency ${re.concurrency} per unary workload, ${num(re.upload_calls)} uploads of ${kib(re.upload_bytes)} at the same concurrency, ${num(re.stream_mib)} MiB per stream workload read by one client (at most 256 MiB per call); ${re.runs} runs, rotating the setups and alternating their order; ratios are medians over runs of each run against the baseline's run of the same round. Every answer is decoded and checked (the echoed message's length, a \`grpc-status: 0\` trailer, a Connect end-of-stream frame without error, every stream message), so a relay that breaks calls fails the benchmark. CPU resolution: ${re.clk_tck} ticks per second; the shortest run spanned ${minCpuS.toFixed(2)} s of workerd CPU.${re.load_average === undefined ? "" : ` Load average (1 minute) ${re.load_average[0].toFixed(1)} when the benchmark started and ${re.load_average[1].toFixed(1)} when it ended: other work shared the machine.`}`,
     "",
-    "| workload | workerd CPU: ours | pass-through | native pipe | ours / pass-through | ours / native pipe | rate: ours | pass-through | native pipe | rate ours / pass-through |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ...workloads.map((w) => {
-      const rs = setupsShown.map((s) => row(w, s));
-      const rp = relayRatio(re, w);
-      const rn = relayRatio(re, w, "native-pipe");
-      const unit = rs[0]!.unit === "MiB" ? " per MiB" : " per call";
-      return `| ${relayLabel[w] ?? w}${unit} | ${rs.map(cpu).join(" | ")} | ${times(rp.cpu_ratio)} | ${times(rn.cpu_ratio)} | ${rs.map(rate).join(" | ")} | ${times(rp.rate_ratio)} |`;
-    }),
+    "Miniflare (as `grpcroute-edge dev`):",
     "",
+    ...table("Miniflare"),
+    "",
+    ...(direct ? ["`workerd serve`, no Miniflare:", "", ...table("workerd"), ""] : []),
     "The baselines hand gRPC-web text to the origin as is, and connect-node refuses it, so the text row's baselines are their binary gRPC-web figures: what the same call costs a worker that need not translate.",
     "",
     "Between the baselines (median of per-round ratios):",
     "",
-    "| workload | native pipe / pass-through: CPU | rate |",
-    "|---|---:|---:|",
-    ...workloads
-      .filter((w) => w !== "grpc-web-text")
-      .map((w) => {
-        const x = re.ratios.find((r) => r.workload === w && r.setup === "native-pipe" && r.baseline === "passthrough")!;
-        return `| ${relayLabel[w] ?? w} | ${times(x.cpu_ratio)} | ${times(x.rate_ratio)} |`;
-      }),
+    direct
+      ? "| workload | native pipe / pass-through: CPU, Miniflare | rate, Miniflare | CPU, workerd | rate, workerd |"
+      : "| workload | native pipe / pass-through: CPU | rate |",
+    direct ? "|---|---:|---:|---:|---:|" : "|---|---:|---:|",
+    ...bw.map((w, i) => `| ${relayLabel[w] ?? w} | ${mf[i]}${direct ? ` | ${wd[i]}` : ""} |`),
     "",
     "### 9.1 Origin connections per caller",
     "",
@@ -451,7 +480,7 @@ function relaySection(re: RelayFigures): string[] {
     "",
     "### 9.2 Unary latency beside a fast stream",
     "",
-    `Lone gRPC-web unary calls (concurrency 1), first with nothing else running, then while one client drains 64 MiB Count streams through the same worker back to back; slowdown is p50 (p99) beside the stream over p50 (p99) alone, in the same run.`,
+    "Lone gRPC-web unary calls (concurrency 1), first with nothing else running, then while one client in a process of its own drains 64 MiB Count streams through the same worker back to back; slowdown is p50 (p99) beside the stream over p50 (p99) alone, in the same run. `direct` sends the same calls and the same stream straight to the origin: the part of the slowdown that the origin (one Node process serving both) and the machine cause, whatever the worker.",
     "",
     "| setup | alone p50 | alone p99 | beside the stream p50 | p99 | slowdown p50 | slowdown p99 | the stream's rate |",
     "|---|---:|---:|---:|---:|---:|---:|---:|",

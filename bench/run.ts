@@ -64,6 +64,7 @@ export function plan(quick: boolean): Plan {
           latencyCalls: 50,
           matchRules: [1000, 10000],
           matchMs: 40,
+          direct: true,
         },
       }
     : {
@@ -85,18 +86,20 @@ export function plan(quick: boolean): Plan {
         memory: { matcherRules: 50000, workerdRules: [10, 10000] },
         policy: { requests: 1500, loneRequests: 300, runs: 5, concurrency: 16 },
         observe: { requests: 1500, loneRequests: 300, runs: 6, concurrency: 16 },
-        // Sized so that a run spans about a second of workerd CPU or more for every setup (the
-        // native pipe's 1 GiB stream a little less), at CLK_TCK 100.
+        // Sized so that a run spans about a second of workerd CPU or more for most setups at
+        // CLK_TCK 100 (the native pipe and the bare-workerd baselines are too cheap: half a second or more),
+        // in about 15 minutes.
         relay: {
-          unaryCalls: 2000,
-          uploadCalls: 700,
-          streamMib: 1024,
-          runs: 5,
+          unaryCalls: 3000,
+          uploadCalls: 500,
+          streamMib: 768,
+          runs: 3,
           concurrency: 16,
           connectionCalls: 500,
           latencyCalls: 100,
           matchRules: [1000, 10000],
           matchMs: 300,
+          direct: true,
         },
       };
 }
@@ -199,9 +202,22 @@ function observeKeys(f: ObserveFigures) {
 
 /** Ours against each baseline, the worse of a workload pair where a target covers two. */
 export function relayKeys(f: RelayFigures) {
-  const ratio = (w: string, baseline = "passthrough") =>
-    f.ratios.find((r) => r.workload === w && r.setup === "ours" && r.baseline === baseline)!;
-  const cpu = (w: string) => f.rows.find((r) => r.workload === w && r.setup === "ours")!.cpu.median;
+  const ratio = (w: string, baseline = "passthrough", runtime = "Miniflare") =>
+    f.ratios.find((r) => r.runtime === runtime && r.workload === w && r.setup === "ours" && r.baseline === baseline)!;
+  const cpu = (w: string) => f.rows.find((r) => r.runtime === "Miniflare" && r.workload === w && r.setup === "ours")!.cpu.median;
+  const direct = f.runtimes.includes("workerd")
+    ? {
+        relay_workerd_grpcweb_cpu_vs_passthrough: ratio("grpc-web", "passthrough", "workerd").cpu_ratio,
+        relay_workerd_connect_cpu_vs_passthrough: Math.max(
+          ratio("connect", "passthrough", "workerd").cpu_ratio,
+          ratio("connect-gzip-br", "passthrough", "workerd").cpu_ratio,
+        ),
+        relay_workerd_stream_cpu_vs_passthrough: Math.max(
+          ratio("stream-grpc-web", "passthrough", "workerd").cpu_ratio,
+          ratio("stream-connect", "passthrough", "workerd").cpu_ratio,
+        ),
+      }
+    : {};
   const ours = f.connections.filter((c) => c.setup === "ours");
   return {
     relay_grpcweb_cpu_vs_passthrough: ratio("grpc-web").cpu_ratio,
@@ -219,6 +235,7 @@ export function relayKeys(f: RelayFigures) {
     relay_origin_connections_per_caller: Math.max(...ours.map((c) => Math.max(c.opened, c.used) / c.concurrency)),
     relay_latency_slowdown_vs_passthrough: f.latency_slowdown_vs.find((x) => x.baseline === "passthrough")!.p50,
     relay_match_exact_vs_floor: Math.max(...f.match.map((m) => m.ratio)),
+    ...direct,
   };
 }
 
