@@ -578,4 +578,13 @@ const LIMITS = `## What limits the missed targets, and what was done
   ceiling for a relay that keeps the stream in its hands (section 9). workerd hands a large response over in chunks
   of about 4 KiB; joining the pieces of each envelope into one write doubled our throughput, and what is left is the
   per-chunk read in JavaScript described above, several times the native pipe's CPU per MiB.
+- **Relay cost** (section 9) is read in workerd CPU, which queueing on the shared machine does not blur. In the run
+  above our worker cost about 2 to 2.5× pass-through's CPU per unary call under Miniflare and 3 to 4× under workerd
+  alone (Miniflare's entry worker adds some 350 µs per call to every setup, which dilutes the Miniflare ratio), about
+  4× per streamed MiB (about 9× the native pipe's) and about 8× per 256 KiB upload, whose request body the baselines
+  hand to \`fetch\` untouched. Each gRPC-web call opened an origin connection of its own, while Connect calls through
+  the same worker stayed on workerd's pool of one connection per caller, as both baselines did. Lone unary calls slowed down several
+  times more beside a fast stream through our worker than through either baseline: the stream's read loop runs in
+  the same isolate as the calls. The native pipe costs a little more CPU than pass-through on small unary answers
+  and half or less per streamed MiB: it is the ceiling for streams, not for 1 KiB answers.
 `;
