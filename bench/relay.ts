@@ -268,6 +268,7 @@ function unarySpec(w: RelayWorkload, url: string, requests: number, concurrency:
   };
 }
 
+/** connect-node reads requests up to 4 GiB unless told otherwise (readMaxBytes), so the origin takes it whole; the echo check proves it. */
 const UPLOAD_BYTES = 256 * 1024;
 const unaryWorkloads: RelayWorkload[] = ["grpc-web", "connect", "connect-gzip-br", "grpc-web-text", "upload-256k"];
 const streamWorkloads: RelayWorkload[] = ["stream-grpc-web", "stream-connect"];
