@@ -1,4 +1,3 @@
-import { readdirSync, readFileSync } from "node:fs";
 import { request } from "node:http";
 import { Miniflare } from "miniflare";
 import { bundleWorker, COMPATIBILITY_DATE } from "../src/cli/workerd.ts";
@@ -47,28 +46,6 @@ export async function startFresh(script: string): Promise<{ ms: number; mf: Mini
     req.end(Buffer.from([0, 0, 0, 0, 0]));
   });
   return { ms: performance.now() - t0, mf };
-}
-
-/** The workerd process Miniflare started for us: a direct or indirect child of this process. */
-export function workerdPids(): number[] {
-  const parent = new Map<number, number>();
-  const name = new Map<number, string>();
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      const close = stat.lastIndexOf(")");
-      name.set(Number(d), stat.slice(stat.indexOf("(") + 1, close));
-      parent.set(Number(d), Number(stat.slice(close + 2).split(" ")[1]));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  const mine = (pid: number): boolean => {
-    for (let p = parent.get(pid); p !== undefined && p > 1; p = parent.get(p)) if (p === process.pid) return true;
-    return false;
-  };
-  return [...name].filter(([pid, n]) => n.startsWith("workerd") && mine(pid)).map(([pid]) => pid);
 }
 
 export async function measureColdStart(opts: { runs: number; large: number }): Promise<ColdStartFigures> {

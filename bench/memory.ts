@@ -5,7 +5,8 @@ import { promisify } from "node:util";
 import { bundleWorker } from "../src/cli/workerd.ts";
 import { createMatcher } from "../src/runtime/matcher.ts";
 import { compiledSet, outDir, root } from "./build.ts";
-import { startFresh, workerdPids } from "./cold-start.ts";
+import { startFresh } from "./cold-start.ts";
+import { workerdPids } from "./workerd-cpu.ts";
 
 /**
  * Memory: the matcher's heap at 50,000 rules, measured in a child Node process started

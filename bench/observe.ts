@@ -3,8 +3,8 @@ import { compile, loadSources } from "../src/compiler/index.ts";
 import { startWorker, type WorkerOptions } from "../src/cli/workerd.ts";
 import { runLoad, type LoadResult } from "./load.ts";
 import { median, summarize, type Summary } from "./measure.ts";
-import { clockTicks, cpuTicks, startWithPid } from "./policy.ts";
 import { DEMO_SERVICE, echoSpec, spawnOrigin } from "./proxy.ts";
+import { clockTicks, cpuTicks, startWithPid } from "./workerd-cpu.ts";
 
 /**
  * What the per-call access log costs: the same unary gRPC-web Echo call (1 KiB) through

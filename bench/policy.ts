@@ -1,12 +1,10 @@
-import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { compile, loadSources } from "../src/compiler/index.ts";
 import { startWorker, type RunningWorker } from "../src/cli/workerd.ts";
 import { startTokenIssuer, type TokenIssuer } from "../demo/token-issuer.ts";
-import { workerdPids } from "./cold-start.ts";
 import { runLoad, type LoadResult, type LoadSpec } from "./load.ts";
 import { median, summarize, type Summary } from "./measure.ts";
 import { DEMO_SERVICE, echoSpec, spawnOrigin } from "./proxy.ts";
+import { clockTicks, cpuTicks, startWithPid } from "./workerd-cpu.ts";
 
 /**
  * Policy cost: the same unary gRPC-web Echo call (1 KiB) through one worker and one table,
@@ -152,38 +150,6 @@ spec:
       rules:
       - limit: {requests: 1, unit: Minute}`,
   ].join("\n---\n");
-}
-
-/** Kernel clock ticks per second, the unit of utime and stime in /proc/<pid>/stat. */
-export function clockTicks(): number {
-  try {
-    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-}
-
-/** utime + stime of a process, in ticks, summed over all its threads. */
-export function cpuTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  // The command name may hold spaces and parentheses; fields are counted from its closing one.
-  const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return Number(f[11]) + Number(f[12]);
-}
-
-/**
- * Miniflare spawns workerd itself and exposes no pid, so it is found as the one workerd
- * process descending from this Node process that was not there before the worker started.
- */
-export async function startWithPid(start: () => Promise<RunningWorker>): Promise<{ worker: RunningWorker; pid: number }> {
-  const before = new Set(workerdPids());
-  const worker = await start();
-  const fresh = workerdPids().filter((p) => !before.has(p));
-  if (fresh.length !== 1) {
-    await worker.dispose();
-    throw new Error(`expected one new workerd process, found ${fresh.length}`);
-  }
-  return { worker, pid: fresh[0]! };
 }
 
 const RESOURCE_EXHAUSTED = "8";

@@ -13,7 +13,7 @@ import { EchoRequestSchema } from "../demo/gen/grpcroute/demo/v1/demo_pb.ts";
 import { compiledSet, root } from "./build.ts";
 import { runLoad, type LoadResult, type LoadSpec } from "./load.ts";
 import { summarize, type Summary } from "./measure.ts";
-import { startStreamOrigin } from "./stream-origin.ts";
+import { startStreamOrigin, type ConnectionCount } from "./stream-origin.ts";
 
 /**
  * Proxy overhead: unary calls with 1 KiB messages, gRPC-web and Connect, at a fixed
@@ -27,6 +27,8 @@ export const DEMO_SERVICE = "grpcroute.demo.v1.DemoService";
 /** A child process serving DemoService (`unary`: the test origin; `stream`: big Count messages). */
 export interface OriginProcess {
   url: string;
+  /** TCP connections clients opened to the origin so far, and the distinct ones used since the last call (`stream` origin only). */
+  connections(): Promise<ConnectionCount>;
   stop(): void;
 }
 
@@ -35,16 +37,27 @@ export async function spawnOrigin(kind: "unary" | "stream"): Promise<OriginProce
     cwd: root,
     stdio: ["pipe", "pipe", "inherit"],
   });
+  let out = "";
+  // Answers to `connections` queries, in order: the child answers one line per query.
+  const waiting: ((n: ConnectionCount | undefined) => void)[] = [];
   const url = await new Promise<string>((resolve, reject) => {
-    let out = "";
     child.stdout!.on("data", (c: Buffer) => {
       out += c.toString();
       const m = out.match(/ORIGIN (\S+)\n/);
       if (m) resolve(m[1]!);
+      for (let k = out.match(/CONNECTIONS (.*)\n/); k !== null; k = out.match(/CONNECTIONS (.*)\n/)) {
+        out = out.replace(k[0], "");
+        waiting.shift()?.((JSON.parse(k[1]!) as ConnectionCount | null) ?? undefined);
+      }
     });
     child.once("exit", (code) => reject(new Error(`bench origin exited with ${code} before listening`)));
   });
-  return { url, stop: () => child.kill() };
+  const connections = () =>
+    new Promise<ConnectionCount>((resolve, reject) => {
+      waiting.push((n) => (n === undefined ? reject(new Error(`the ${kind} origin does not count connections`)) : resolve(n)));
+      child.stdin!.write("connections\n");
+    });
+  return { url, connections, stop: () => child.kill() };
 }
 
 /** The demo route appended to a synthetic set: hostless, so any Host reaches it. */
@@ -77,9 +90,14 @@ export function startOurs(table: RouteTable, origin: string): Promise<RunningWor
 }
 
 /** bench/passthrough-worker.ts in Miniflare, bundled and started like ours. */
-export async function startPassthrough(origin: string): Promise<RunningWorker> {
+export function startPassthrough(origin: string): Promise<RunningWorker> {
+  return startBaseline("passthrough-worker.ts", origin);
+}
+
+/** A baseline worker from bench/ (`file`), bundled for workerd. */
+export async function bundleBaseline(file: string): Promise<string> {
   const out = await build({
-    entryPoints: [join(root, "bench", "passthrough-worker.ts")],
+    entryPoints: [join(root, "bench", file)],
     bundle: true,
     write: false,
     format: "esm",
@@ -87,9 +105,14 @@ export async function startPassthrough(origin: string): Promise<RunningWorker> {
     target: "es2022",
     logLevel: "silent",
   });
+  return out.outputFiles[0]!.text;
+}
+
+/** A baseline worker from bench/ (`file`), with `ORIGIN` bound, bundled and started in Miniflare like ours. */
+export async function startBaseline(file: string, origin: string): Promise<RunningWorker> {
   const mf = new Miniflare({
     modules: true,
-    script: out.outputFiles[0]!.text,
+    script: await bundleBaseline(file),
     compatibilityDate: COMPATIBILITY_DATE,
     host: "127.0.0.1",
     port: 0,
@@ -220,7 +243,12 @@ export async function main(argv: string[]): Promise<number> {
     const o = argv[origin + 1] === "stream" ? await startStreamOrigin() : await startOrigin("bench");
     process.stdout.write(`ORIGIN ${o.url}\n`);
     process.stdin.on("close", () => process.exit(0));
-    process.stdin.resume();
+    // One `connections` line in, one `CONNECTIONS <json>` line out (null: this origin does not count).
+    process.stdin.on("data", (c: Buffer) => {
+      for (const line of c.toString().split("\n"))
+        if (line.trim() === "connections")
+          process.stdout.write(`CONNECTIONS ${JSON.stringify("connections" in o ? o.connections() : null)}\n`);
+    });
     return new Promise(() => undefined);
   }
   const f = await measureProxy({ requests: 2000, runs: 2, concurrency: 16, rules: Number(process.env.RULES ?? 10000) });

@@ -8,6 +8,7 @@ import { measureMemory } from "./memory.ts";
 import { measureObserve, type ObserveFigures } from "./observe.ts";
 import { measurePolicy, type PolicyFigures } from "./policy.ts";
 import { measureProxy, type ProxyFigures } from "./proxy.ts";
+import { measureRelay, type RelayFigures, type RelayOptions } from "./relay.ts";
 import { renderReport } from "./report.ts";
 import { measureStream } from "./stream.ts";
 
@@ -15,7 +16,7 @@ import { measureStream } from "./stream.ts";
  * `npm run bench`: every benchmark, BENCHMARKS.md and bench/results.json.
  * `npm run bench -- --quick`: a reduced run (< 1 minute) that writes bench/out/ only.
  * `npm run bench -- --report-only`: BENCHMARKS.md again from bench/results.json.
- * `npm run bench -- --only policy` (or `observe`): that benchmark alone, its figures merged into
+ * `npm run bench -- --only policy` (or `observe`, `relay`): that benchmark alone, its figures merged into
  *   bench/results.json and BENCHMARKS.md re-rendered (with `--quick`: printed only), so
  *   one section can be measured again without the half hour the others take.
  * Either way the results are printed as one JSON line, last.
@@ -34,6 +35,7 @@ export interface Plan {
   memory: { matcherRules: number; workerdRules: number[] };
   policy: { requests: number; loneRequests: number; runs: number; concurrency: number };
   observe: { requests: number; loneRequests: number; runs: number; concurrency: number };
+  relay: RelayOptions;
 }
 
 export function plan(quick: boolean): Plan {
@@ -52,6 +54,18 @@ export function plan(quick: boolean): Plan {
         memory: { matcherRules: 50000, workerdRules: [10000] },
         policy: { requests: 200, loneRequests: 50, runs: 2, concurrency: 16 },
         observe: { requests: 200, loneRequests: 50, runs: 2, concurrency: 16 },
+        relay: {
+          unaryCalls: 300,
+          uploadCalls: 100,
+          streamMib: 64,
+          runs: 2,
+          concurrency: 16,
+          connectionCalls: 500,
+          latencyCalls: 50,
+          matchRules: [1000, 10000],
+          matchMs: 40,
+          direct: true,
+        },
       }
     : {
         quick,
@@ -72,6 +86,21 @@ export function plan(quick: boolean): Plan {
         memory: { matcherRules: 50000, workerdRules: [10, 10000] },
         policy: { requests: 1500, loneRequests: 300, runs: 5, concurrency: 16 },
         observe: { requests: 1500, loneRequests: 300, runs: 6, concurrency: 16 },
+        // Sized so that a run spans about a second of workerd CPU or more for most setups at
+        // CLK_TCK 100 (the native pipe and the bare-workerd baselines are too cheap: half a second or more),
+        // in about 15 minutes.
+        relay: {
+          unaryCalls: 3000,
+          uploadCalls: 500,
+          streamMib: 768,
+          runs: 3,
+          concurrency: 16,
+          connectionCalls: 500,
+          latencyCalls: 100,
+          matchRules: [1000, 10000],
+          matchMs: 300,
+          direct: true,
+        },
       };
 }
 
@@ -171,17 +200,59 @@ function observeKeys(f: ObserveFigures) {
   };
 }
 
+/** Ours against each baseline, the worse of a workload pair where a target covers two. */
+export function relayKeys(f: RelayFigures) {
+  const ratio = (w: string, baseline = "passthrough", runtime = "Miniflare") =>
+    f.ratios.find((r) => r.runtime === runtime && r.workload === w && r.setup === "ours" && r.baseline === baseline)!;
+  const cpu = (w: string) => f.rows.find((r) => r.runtime === "Miniflare" && r.workload === w && r.setup === "ours")!.cpu.median;
+  const direct = f.runtimes.includes("workerd")
+    ? {
+        relay_workerd_grpcweb_cpu_vs_passthrough: ratio("grpc-web", "passthrough", "workerd").cpu_ratio,
+        relay_workerd_connect_cpu_vs_passthrough: Math.max(
+          ratio("connect", "passthrough", "workerd").cpu_ratio,
+          ratio("connect-gzip-br", "passthrough", "workerd").cpu_ratio,
+        ),
+        relay_workerd_stream_cpu_vs_passthrough: Math.max(
+          ratio("stream-grpc-web", "passthrough", "workerd").cpu_ratio,
+          ratio("stream-connect", "passthrough", "workerd").cpu_ratio,
+        ),
+      }
+    : {};
+  const ours = f.connections.filter((c) => c.setup === "ours");
+  return {
+    relay_grpcweb_cpu_vs_passthrough: ratio("grpc-web").cpu_ratio,
+    relay_grpcweb_cpu_vs_native_pipe: ratio("grpc-web", "native-pipe").cpu_ratio,
+    relay_connect_cpu_vs_passthrough: Math.max(ratio("connect").cpu_ratio, ratio("connect-gzip-br").cpu_ratio),
+    relay_grpcweb_text_cpu_vs_passthrough: ratio("grpc-web-text").cpu_ratio,
+    relay_stream_cpu_vs_passthrough: Math.max(ratio("stream-grpc-web").cpu_ratio, ratio("stream-connect").cpu_ratio),
+    relay_stream_rate_vs_passthrough: Math.min(ratio("stream-grpc-web").rate_ratio, ratio("stream-connect").rate_ratio),
+    relay_stream_cpu_vs_native_pipe: Math.max(
+      ratio("stream-grpc-web", "native-pipe").cpu_ratio,
+      ratio("stream-connect", "native-pipe").cpu_ratio,
+    ),
+    relay_upload_cpu_ms_per_mib: cpu("upload-256k") / 1000 / (f.upload_bytes / 1048576),
+    relay_upload_cpu_vs_passthrough: ratio("upload-256k").cpu_ratio,
+    relay_origin_connections_per_caller: Math.max(...ours.map((c) => Math.max(c.opened, c.used) / c.concurrency)),
+    relay_latency_slowdown_vs_passthrough: f.latency_slowdown_vs.find((x) => x.baseline === "passthrough")!.p50,
+    relay_match_exact_vs_floor: Math.max(...f.match.map((m) => m.ratio)),
+    ...direct,
+  };
+}
+
 async function only(name: string | undefined, p: Plan): Promise<number> {
-  if (name !== "policy" && name !== "observe") throw new Error(`--only takes: policy, observe (got ${String(name)})`);
+  if (name !== "policy" && name !== "observe" && name !== "relay")
+    throw new Error(`--only takes: policy, observe, relay (got ${String(name)})`);
   const started = performance.now();
   const section =
     name === "policy"
       ? await measurePolicy(p.policy).then((policy) => ({ keys: policyKeys(policy), details: { policy }, plan: { policy: p.policy } }))
-      : await measureObserve(p.observe).then((observe) => ({
-          keys: observeKeys(observe),
-          details: { observe },
-          plan: { observe: p.observe },
-        }));
+      : name === "observe"
+        ? await measureObserve(p.observe).then((observe) => ({
+            keys: observeKeys(observe),
+            details: { observe },
+            plan: { observe: p.observe },
+          }))
+        : await measureRelay(p.relay).then((relay) => ({ keys: relayKeys(relay), details: { relay }, plan: { relay: p.relay } }));
   const keys = section.keys;
   if (!p.quick) {
     const file = join(root, "bench", "results.json");
@@ -231,6 +302,8 @@ export async function main(argv: string[]): Promise<number> {
   const policy = await measurePolicy(p.policy);
   step("observe");
   const observe = await measureObserve(p.observe);
+  step("relay");
+  const relay = await measureRelay(p.relay);
   const m1k = row(match, 1000);
   const m10k = row(match, 10000);
   const m50k = row(match, 50000);
@@ -255,6 +328,7 @@ export async function main(argv: string[]): Promise<number> {
     workerd_rss_bytes_10k: memory.workerd.find((w) => w.rules === 10000)?.rss_bytes ?? NaN,
     ...policyKeys(policy),
     ...observeKeys(observe),
+    ...relayKeys(relay),
     quick: p.quick,
     seconds: (performance.now() - started) / 1000,
     details: {
@@ -269,6 +343,7 @@ export async function main(argv: string[]): Promise<number> {
       memory,
       policy,
       observe,
+      relay,
     },
   };
   if (p.quick) {
