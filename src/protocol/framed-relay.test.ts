@@ -27,12 +27,16 @@ const options = (o: Partial<FramedRelayOptions> = {}): FramedRelayOptions => ({
   ...o,
 });
 
-/** An origin handing out one chunk per pull, then ending (or failing with `error`); it records reads past the end and cancels. */
-function origin(chunks: Uint8Array[], error?: unknown) {
+/**
+ * An origin handing out one chunk per pull (after `pauseMs` from the second on), then
+ * ending (or failing with `error`); it records reads past the end and cancels.
+ */
+function origin(chunks: Uint8Array[], error?: unknown, pauseMs = 0) {
   const state = { cancelled: false, readsAfterLast: 0 };
   let i = 0;
   const stream = new ReadableStream<Uint8Array>({
-    pull(c) {
+    async pull(c) {
+      if (i > 0 && pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
       if (i < chunks.length) c.enqueue(chunks[i++]!);
       else if (error !== undefined) c.error(error);
       else {
@@ -62,8 +66,16 @@ describe("relayFramed", () => {
     expect(o.state).toEqual({ cancelled: false, readsAfterLast: 1 });
   });
 
-  it("streams when the first read holds a message but no status", async () => {
-    const r = await relayFramed(origin([data("a"), data("b"), final("0")]).stream, protocol, options());
+  it("waits a moment for a status written apart from the message: still one buffer", async () => {
+    const r = await relayFramed(origin([data("a"), final("0")]).stream, protocol, options());
+    expect(r.body).toBeInstanceOf(Uint8Array);
+    expect(await bytesOf(r.body)).toEqual(concat([data("a"), final("0")]));
+  });
+
+  it("starts streaming when more does not follow a message within the grace", async () => {
+    const start = performance.now();
+    const r = await relayFramed(origin([data("a"), data("b"), final("0")], undefined, 50).stream, protocol, options());
+    expect(performance.now() - start).toBeLessThan(45);
     expect(r.body).toBeInstanceOf(ReadableStream);
     expect(await bytesOf(r.body)).toEqual(concat([data("a"), data("b"), final("0")]));
     expect(await r.outcome).toMatchObject({ messages: 2, code: 0 });

@@ -38,6 +38,7 @@ export class CallLog {
 
   constructor(
     private readonly incoming: Request,
+    host: string,
     requestId: string,
     traceId: string | undefined,
     private readonly env: EdgeEnv,
@@ -45,7 +46,7 @@ export class CallLog {
     const cf = (incoming as { cf?: Cf }).cf;
     this.fields.request_id = requestId;
     if (traceId !== undefined) this.fields.trace_id = traceId;
-    this.fields.host = new URL(incoming.url).host;
+    this.fields.host = host;
     if (cf?.colo !== undefined) this.fields.colo = cf.colo;
     if (cf?.country !== undefined) this.fields.country = cf.country;
   }
