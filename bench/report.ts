@@ -551,11 +551,15 @@ const LIMITS = `## What limits the missed targets, and what was done
   on first use.
 - **Proxy overhead.** The pass-through worker hands workerd's native streams straight to \`fetch\` and back. Ours does
   what an edge router must and a pass-through does not (protocol detection, routing, header filters, CORS, deadline,
-  retry bookkeeping), and the parts that cross into JavaScript per chunk were cut down: small request bodies are read
-  whole and sent as one buffer, small Connect unary answers are read whole, the idle watchdog is one timer per call
-  instead of a stream layer. The remaining gap on gRPC-web is the response relay: every chunk passes through a
-  JavaScript read loop so that a missing or malformed trailer can be replaced and a broken stream still ends with a
-  status (\`src/protocol/final-frame.ts\`). A TransformStream fed by \`pipeTo\` was tried instead and was no faster.
+  retry bookkeeping, the access log). Switching parts of the worker off in turn under \`workerd serve\` put the
+  extra CPU of a 1 KiB gRPC-web call in three similar shares of roughly 150 to 200 µs each: everything before the
+  origin is called (detection, matching, trace ids, the log line), the call itself (the small body read whole and
+  checked, the origin's headers built, deadline, abort and idle timers), and the relay. The relay's share was cut by
+  answering a whole small answer as one buffer (it waits up to 2 ms for a status written apart from its message,
+  about 100 µs less per call than starting a stream) and by reading it with workerd's default reader (BYOB buffers
+  are allocated per read). What is left is spread thin: Headers copies and deletes (each one a crossing into
+  workerd), the URL and header passes, timers. Building the origin's headers in one pass over the client's is the
+  next step.
 - **JWT policy.** Measured on the same shared machine with a load average of 4 to 9 on its 2 cores, the wall-clock
   figures cannot resolve 0.3 ms or 10%: the open rule's p50 at concurrency 16 moved between 48 and 95 ms from one
   run to the next, lone-caller p50s spread ±20 to ±60% within a run, and the JWT rules came out *faster* than the
@@ -566,25 +570,21 @@ const LIMITS = `## What limits the missed targets, and what was done
   neither has been profiled yet, and RS256 and ES256 costing about the same CPU suggests the work around the
   signature check (token decoding, claim checks, header handling) weighs as much as the signature itself.
 - **Access log.** Building the record, \`JSON.stringify\` and the data point take about 4 µs per call (V8 in Node,
-  200,000 records), about 1% of the CPU the log adds in workerd. The larger part is watching the body: \`finish\`
-  reads every response through one JavaScript stream of its own to count bytes, messages and the final status, a
-  layer crossed per chunk on top of the relay's own read loop. (An earlier version used two layers, a
-  TransformStream and a ReadableStream, and cost +407 µs per call; one layer brought that to the figure above.)
-  Counting in the relay loop, which already sees every chunk (\`src/protocol/final-frame.ts\`), is the next step.
-  The data point costs nothing measurable here, but Miniflare's dataset drops it in the isolate.
-- **Streaming.** Even the pass-through worker reaches well under 80% of direct in Miniflare on this machine, but it is
-  not the ceiling: returning \`fetch()\` as is still costs workerd more CPU per MiB than piping the origin's body
-  natively through an \`IdentityTransformStream\` (\`pipeTo\`, no JavaScript per chunk), and that native pipe is the
-  ceiling for a relay that keeps the stream in its hands (section 9). workerd hands a large response over in chunks
-  of about 4 KiB; joining the pieces of each envelope into one write doubled our throughput, and what is left is the
-  per-chunk read in JavaScript described above, several times the native pipe's CPU per MiB.
-- **Relay cost** (section 9) is read in workerd CPU, which queueing on the shared machine does not blur. In the run
-  above our worker cost about 2 to 2.5× pass-through's CPU per unary call under Miniflare and 3 to 4× under workerd
-  alone (Miniflare's entry worker adds some 350 µs per call to every setup, which dilutes the Miniflare ratio), about
-  4× per streamed MiB (about 9× the native pipe's) and about 8× per 256 KiB upload, whose request body the baselines
-  hand to \`fetch\` untouched. Each gRPC-web call opened an origin connection of its own, while Connect calls through
-  the same worker stayed on workerd's pool of one connection per caller, as both baselines did. Lone unary calls slowed down several
-  times more beside a fast stream through our worker than through either baseline: the stream's read loop runs in
-  the same isolate as the calls. The native pipe costs a little more CPU than pass-through on small unary answers
-  and half or less per streamed MiB: it is the ceiling for streams, not for 1 KiB answers.
+  200,000 records). The log no longer reads the body through a stream of its own: the relay reports what the client
+  was sent (bytes, messages, status) when it ends, so a relayed call pays only for the line itself
+  (\`src/protocol/framed-relay.ts\`); section 8 has not been measured again since.
+- **Streaming.** Returning \`fetch()\` as is, the pass-through, is not the ceiling: piping the origin's body natively
+  through an \`IdentityTransformStream\` (\`pipeTo\`, no JavaScript per chunk) costs workerd less CPU per MiB, and
+  our relay does that past the first 64 KiB of a response, so a stream costs about the native pipe's CPU per MiB
+  and runs faster than the pass-through (section 9). The first 64 KiB are relayed envelope by envelope, so a break
+  there still ends with a status (docs/edge.md, "Relaying responses").
+- **Relay cost** (section 9) is read in workerd CPU, which queueing on the shared machine blurs less, but single runs
+  still move by ±20%: the same build measured 1,900 and 3,040 µs per 256 KiB upload under \`workerd serve\` in two
+  runs an hour apart, and 1,960 against 2,040 µs when timed side by side with the build before it. Streams now meet
+  their targets; unary calls cost about 1.5 to 2× pass-through's CPU under Miniflare (whose entry worker adds some
+  350 µs per call to every setup) and 2 to 3× under workerd alone, for the reasons under "Proxy overhead". An upload
+  costs about twice pass-through's: its request body (over 64 KiB) is read in JavaScript to check every envelope
+  against \`MAX_MESSAGE_BYTES\` and keep the first 64 KiB, while the baselines hand it to \`fetch\` untouched; the
+  4 ms per MiB target is below what the pass-through itself costs here (about 4 to 7 ms per MiB). Origin connections
+  are now one per concurrent caller for both protocols: the relay reads an origin's body to its end.
 `;
