@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { compile } from "../compile.ts";
 import { loadSources } from "../load/load.ts";
+import { parseTable, serializeTable } from "../../table/codec.ts";
 import { parseGoDuration } from "./route-policy.ts";
 
 function build(annotations: string) {
@@ -63,5 +64,23 @@ describe("Linkerd retry/timeout annotations on a GRPCRoute", () => {
     expect(parseGoDuration("5")).toBeUndefined();
     expect(parseGoDuration("s")).toBeUndefined();
     expect(parseGoDuration("1d")).toBeUndefined();
+  });
+});
+
+describe("grpcroute-edge.dev/relay", () => {
+  test("exact marks every rule of the route; native is the default", () => {
+    expect(build(`    grpcroute-edge.dev/relay: exact`).table.rules[0]!.exactRelay).toBe(true);
+    expect(build(`    grpcroute-edge.dev/relay: native`).table.rules[0]!.exactRelay).toBeUndefined();
+    expect(build(`    note: "x"`).table.rules[0]!.exactRelay).toBeUndefined();
+  });
+  test("anything else is an error at the annotation's line", () => {
+    const { diagnostics } = build(`    grpcroute-edge.dev/relay: buffered`);
+    const error = diagnostics.find((d) => d.severity === "error");
+    expect(error?.message).toBe('grpcroute-edge.dev/relay must be "exact" or "native", got "buffered"');
+    expect(error?.pos?.line).toBe(13);
+  });
+  test("survives the table's wire format", () => {
+    const { table } = build(`    grpcroute-edge.dev/relay: exact`);
+    expect(parseTable(serializeTable(table)).rules[0]!.exactRelay).toBe(true);
   });
 });
