@@ -28,6 +28,9 @@ interface Origin {
   close(): Promise<void>;
 }
 
+/** `endless` answers still being written. */
+let endlessOpen = 0;
+
 /** Releases a stalled origin answer (the `hold` cases wait for it). */
 let release: () => void = () => undefined;
 
@@ -47,6 +50,17 @@ function answer(req: IncomingMessage, res: ServerResponse): void {
       res.write(whole.subarray(0, 512 * KiB));
       release = () => res.end(Buffer.concat([whole.subarray(512 * KiB), ok]));
       return;
+    }
+    case "endless": {
+      // Streams until the edge lets go of it.
+      endlessOpen++;
+      res.writeHead(200, grpcWeb);
+      const pump = (): void => {
+        while (!res.destroyed && res.write(message(32 * KiB)));
+        if (!res.destroyed) res.once("drain", pump);
+      };
+      res.on("close", () => endlessOpen--);
+      return pump();
     }
     case "length-bomb":
       res.writeHead(200, grpcWeb);
@@ -106,7 +120,9 @@ beforeAll(async () => {
   const translated = { "data-bomb": { backends: [{ name: "grpc-web-only", url: origin.url, protocol: "grpc-web" as const }] } };
   const table = hardeningTable({
     translated: { cases: translated },
-    native: { cases: cases(["unary", "big-message", "length-bomb", "length-bomb-connect", "fast-stream", "reset-after-prefix"]) },
+    native: {
+      cases: cases(["unary", "endless", "big-message", "length-bomb", "length-bomb-connect", "fast-stream", "reset-after-prefix"]),
+    },
     exact: {
       annotations: { "grpcroute-edge.dev/relay": "exact" },
       cases: cases(["big-message-exact", "fast-stream-exact", "reset-after-prefix-exact"]),
@@ -243,6 +259,23 @@ describe("past the exact prefix, the rest is piped natively", () => {
     const line = await logOf(id);
     expect(line).toMatchObject({ relay: "piped", status_source: "origin" });
     expect(line.grpc_status).toBeUndefined();
+  });
+
+  test("a client that goes away mid-pipe is logged CANCELLED, and the origin is let go", async () => {
+    const controller = new AbortController();
+    const res = await fetch(`${worker.url}/${demoService}/Count`, {
+      method: "POST",
+      headers: { ...grpcWeb, [caseHeader]: "endless", "x-request-id": `endless-${Math.random()}` },
+      body: envelope(0, new Uint8Array(0)),
+      signal: controller.signal,
+    });
+    const id = res.headers.get("x-request-id")!;
+    const reader = res.body!.getReader();
+    let got = 0;
+    while (got < 1024 * KiB) got += (await reader.read()).value!.length;
+    controller.abort();
+    expect(await logOf(id)).toMatchObject({ grpc_status: "CANCELLED", status_source: "edge" });
+    await expect.poll(() => endlessOpen, { timeout: 5000 }).toBe(0);
   });
 
   test("an origin that breaks mid-message ends the client's stream without a status (never a clean success); the log says UNAVAILABLE", async () => {
