@@ -149,7 +149,8 @@ export interface RelayFigures {
   load_average?: [start: number, end: number];
 }
 
-function table(origin: string) {
+/** One GRPCRoute sending DemoService to `origin`: ours in this benchmark, and in bench/profile.ts. */
+export function demoTable(origin: string) {
   const yaml = `apiVersion: gateway.networking.k8s.io/v1
 kind: Gateway
 metadata: {name: edge}
@@ -397,7 +398,7 @@ export async function measureRelay(opts: RelayOptions): Promise<RelayFigures> {
   const lat = new Map<LatSetup, { alone: LoadResult; beside: LoadResult; stream: number }[]>(latSetups.map((s) => [s, []]));
   const key = (w: RelayWorkload, s: RelaySetup, rt: RelayRuntime = "Miniflare") => `${rt}/${w}/${s}`;
   try {
-    const t = table(origin.url);
+    const t = demoTable(origin.url);
     const vars = { ORIGINS: JSON.stringify({ "demo-origin": origin.url }) };
     const baselines = { passthrough: "passthrough-worker.ts", "native-pipe": "native-pipe-worker.ts" } as const;
     // One at a time: each new Miniflare workerd is told apart from the others by appearing.
