@@ -1,9 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { compile, loadSources } from "../src/compiler/index.ts";
 import { startWorker, type WorkerOptions } from "../src/cli/workerd.ts";
 import { runLoad, type LoadResult } from "./load.ts";
 import { median, summarize, type Summary } from "./measure.ts";
-import { DEMO_SERVICE, echoSpec, spawnOrigin } from "./proxy.ts";
+import { demoTable, echoSpec, spawnOrigin } from "./proxy.ts";
 import { clockTicks, cpuTicks, startWithPid } from "./workerd-cpu.ts";
 
 /**
@@ -69,34 +68,6 @@ export interface ObserveFigures {
 const OFF_DEFINE = { __GRPCROUTE_EDGE_ACCESS_LOG__: "false" };
 const DATASET = "grpcroute_edge";
 
-function table(origin: string) {
-  const yaml = `apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: edge}
-spec:
-  gatewayClassName: grpcroute-edge
-  listeners: [{name: http, port: 80, protocol: HTTP}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: bench-origin, annotations: {grpcroute-edge.dev/origin: "${origin}"}}
-spec: {type: ClusterIP, ports: [{port: 80}]}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: GRPCRoute
-metadata: {name: bench}
-spec:
-  parentRefs: [{name: edge}]
-  rules:
-  - matches: [{method: {service: ${DEMO_SERVICE}}}]
-    backendRefs: [{name: bench-origin, port: 80}]`;
-  const loaded = loadSources([{ file: "observe.yaml", text: yaml }]);
-  const compiled = compile(loaded.resources);
-  const errors = [...loaded.diagnostics, ...compiled.diagnostics].filter((d) => d.severity === "error");
-  if (errors.length > 0) throw new Error(`observe manifests: ${errors.map((e) => e.message).join("; ")}`);
-  return compiled.table;
-}
-
 const isAccessLine = (line: string) => line.startsWith('{"v":1,');
 
 export async function measureObserve(opts: {
@@ -112,7 +83,7 @@ export async function measureObserve(opts: {
   const workers = new Map<ObserveSetup, Awaited<ReturnType<typeof startWithPid>>>();
   const results = new Map<ObserveSetup, { load: LoadResult; lone: LoadResult; cpuUs: number }[]>(setups.map((s) => [s, []]));
   try {
-    const t = table(origin.url);
+    const t = demoTable(origin.url);
     for (const s of setups) {
       const options: WorkerOptions = {
         // Counting costs what the default reader's prefix test costs: the line is read and dropped either way.

@@ -3,8 +3,7 @@ import { WebSocket } from "undici";
 import { Miniflare } from "miniflare";
 import { bundleWorker, COMPATIBILITY_DATE, COMPATIBILITY_FLAGS } from "../src/cli/workerd.ts";
 import { runLoad } from "./load.ts";
-import { echoSpec, spawnOrigin } from "./proxy.ts";
-import { demoTable } from "./relay.ts";
+import { demoTable, echoSpec, spawnOrigin } from "./proxy.ts";
 
 /**
  * Where a call's CPU goes inside workerd: `node scripts/run-ts.js bench/profile.ts

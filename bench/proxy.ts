@@ -84,6 +84,35 @@ export function tableWithDemo(rules: number): RouteTable {
   return compile(loaded.resources).table;
 }
 
+/** One GRPCRoute sending DemoService to `origin`: the worker of the relay, observe and profile benchmarks. */
+export function demoTable(origin: string) {
+  const yaml = `apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: edge}
+spec:
+  gatewayClassName: grpcroute-edge
+  listeners: [{name: http, port: 80, protocol: HTTP}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: bench-origin, annotations: {grpcroute-edge.dev/origin: "${origin}"}}
+spec: {type: ClusterIP, ports: [{port: 80}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: bench}
+spec:
+  parentRefs: [{name: edge}]
+  rules:
+  - matches: [{method: {service: ${DEMO_SERVICE}}}]
+    backendRefs: [{name: bench-origin, port: 80}]`;
+  const loaded = loadSources([{ file: "bench.yaml", text: yaml }]);
+  const compiled = compile(loaded.resources);
+  const errors = [...loaded.diagnostics, ...compiled.diagnostics].filter((d) => d.severity === "error");
+  if (errors.length > 0) throw new Error(`bench manifests: ${errors.map((e) => e.message).join("; ")}`);
+  return compiled.table;
+}
+
 /** Our worker in Miniflare with `table`, its demo backend pointed at `origin`. */
 export function startOurs(table: RouteTable, origin: string): Promise<RunningWorker> {
   return startWorker(table, { vars: { ORIGINS: JSON.stringify({ "demo-origin": origin }) } });

@@ -3,14 +3,13 @@ import { loadavg } from "node:os";
 import { join } from "node:path";
 import { brotliDecompressSync, gunzipSync, inflateSync } from "node:zlib";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { compile, loadSources } from "../src/compiler/index.ts";
 import { bundleWorker, COMPATIBILITY_FLAGS } from "../src/cli/workerd.ts";
 import { EchoRequestSchema, EchoResponseSchema } from "../demo/gen/grpcroute/demo/v1/demo_pb.ts";
 import { root } from "./build.ts";
 import { runLoad, type LoadResult, type LoadSpec } from "./load.ts";
 import { prepareMatch } from "./match.ts";
 import { median, summarize, timeNs, type Summary } from "./measure.ts";
-import { bundleBaseline, DEMO_SERVICE, echoSpec, spawnOrigin, startBaseline, startOurs, type OriginProcess } from "./proxy.ts";
+import { bundleBaseline, echoSpec, spawnOrigin, startBaseline, startOurs, demoTable, type OriginProcess } from "./proxy.ts";
 import { connectStreamOnce, streamOnce, type StreamRun } from "./stream.ts";
 import { clockTicks, cpuTicks, startWithPid } from "./workerd-cpu.ts";
 import { startDirect } from "./workerd-direct.ts";
@@ -147,35 +146,6 @@ export interface RelayFigures {
   match: RelayMatch[];
   /** 1-minute load average when the benchmark started and ended: the machine is shared. */
   load_average?: [start: number, end: number];
-}
-
-/** One GRPCRoute sending DemoService to `origin`: ours in this benchmark, and in bench/profile.ts. */
-export function demoTable(origin: string) {
-  const yaml = `apiVersion: gateway.networking.k8s.io/v1
-kind: Gateway
-metadata: {name: edge}
-spec:
-  gatewayClassName: grpcroute-edge
-  listeners: [{name: http, port: 80, protocol: HTTP}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: bench-origin, annotations: {grpcroute-edge.dev/origin: "${origin}"}}
-spec: {type: ClusterIP, ports: [{port: 80}]}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: GRPCRoute
-metadata: {name: bench}
-spec:
-  parentRefs: [{name: edge}]
-  rules:
-  - matches: [{method: {service: ${DEMO_SERVICE}}}]
-    backendRefs: [{name: bench-origin, port: 80}]`;
-  const loaded = loadSources([{ file: "relay.yaml", text: yaml }]);
-  const compiled = compile(loaded.resources);
-  const errors = [...loaded.diagnostics, ...compiled.diagnostics].filter((d) => d.severity === "error");
-  if (errors.length > 0) throw new Error(`relay manifests: ${errors.map((e) => e.message).join("; ")}`);
-  return compiled.table;
 }
 
 function frame(msg: Uint8Array, flags = 0): Buffer {

@@ -1,11 +1,11 @@
 import { Code } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { invalidEndStream } from "./trailer.ts";
+import { checkEndStream } from "./trailer.ts";
 
 const malformed = "protocol error: malformed EndStreamResponse from the origin";
 const badCode = "protocol error: invalid error code in the origin's EndStreamResponse";
 
-describe("invalidEndStream", () => {
+describe("checkEndStream", () => {
   it.each<[string, string | Uint8Array, string | undefined]>([
     ["success", "{}", undefined],
     ["success with metadata", '{"metadata":{"x-id":["1"]}}', undefined],
@@ -20,7 +20,7 @@ describe("invalidEndStream", () => {
     ["a JSON string", '"{}"', malformed],
     ["bytes that are not UTF-8", new Uint8Array([...new TextEncoder().encode('{"x":"'), 0xff, 0x22, 0x7d]), malformed],
   ])("%s", (_, body, message) => {
-    const problem = invalidEndStream(typeof body === "string" ? new TextEncoder().encode(body) : body);
+    const problem = checkEndStream(typeof body === "string" ? new TextEncoder().encode(body) : body).problem;
     expect(problem?.rawMessage).toBe(message);
     if (problem !== undefined) expect(problem.code).toBe(Code.Internal);
   });

@@ -3,17 +3,15 @@ import { codeFromString } from "@connectrpc/connect/protocol-connect";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
-/** The problem with an uncompressed Connect EndStreamResponse (the Connect protocol (https://connectrpc.com/docs/protocol)). */
-export function invalidEndStream(data: Uint8Array): ConnectError | undefined {
-  return checkEndStream(data).problem;
-}
-
 const malformed = (): { code: undefined; problem: ConnectError } => ({
   code: undefined,
   problem: new ConnectError("protocol error: malformed EndStreamResponse from the origin", Code.Internal),
 });
 
-/** An EndStreamResponse's status (0 without an error) or its problem. */
+/**
+ * The status of an uncompressed Connect EndStreamResponse (0 without an error), or its
+ * problem (the Connect protocol, https://connectrpc.com/docs/protocol).
+ */
 export function checkEndStream(data: Uint8Array): { code: Code | 0 | undefined; problem?: ConnectError } {
   let parsed: unknown;
   try {

@@ -1,12 +1,12 @@
 import { Code } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
-import { invalidTrailerBlock } from "./trailer.ts";
+import { checkTrailerBlock } from "./trailer.ts";
 
 const malformed = "protocol error: malformed trailer from the origin";
 const missing = "protocol error: missing status";
 const invalid = "protocol error: invalid grpc-status from the origin";
 
-describe("invalidTrailerBlock", () => {
+describe("checkTrailerBlock", () => {
   it.each<[string, string | Uint8Array, string | undefined]>([
     ["OK", "grpc-status: 0\r\n", undefined],
     ["an error with a message", "grpc-status: 16\r\ngrpc-message: who%20are%20you\r\n", undefined],
@@ -21,7 +21,7 @@ describe("invalidTrailerBlock", () => {
     ["a header without a name", ": 0\r\n", malformed],
     ["bytes that are not UTF-8", new Uint8Array([...new TextEncoder().encode("grpc-status: 0\r\nx: "), 0xff]), malformed],
   ])("%s", (_, block, message) => {
-    const problem = invalidTrailerBlock(typeof block === "string" ? new TextEncoder().encode(block) : block);
+    const problem = checkTrailerBlock(typeof block === "string" ? new TextEncoder().encode(block) : block).problem;
     expect(problem?.rawMessage).toBe(message);
     if (problem !== undefined) expect(problem.code).toBe(Code.Internal);
   });

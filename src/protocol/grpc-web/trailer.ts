@@ -4,15 +4,11 @@ import { invalidGrpcStatus, parseGrpcStatus } from "../grpc/status.ts";
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /**
- * The problem with an uncompressed gRPC-web trailer frame's contents (the gRPC-web protocol (https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-WEB.md)):
+ * The status of an uncompressed gRPC-web trailer frame (undefined: details only), or its
+ * problem (the gRPC-web protocol, https://github.com/grpc/grpc/blob/master/doc/PROTOCOL-WEB.md):
  * not a header block (a non-empty line without `name:`, or not UTF-8), no `grpc-status`
  * (and no `grpc-status-details-bin`), or a status that is not 0..16.
  */
-export function invalidTrailerBlock(data: Uint8Array): ConnectError | undefined {
-  return checkTrailerBlock(data).problem;
-}
-
-/** A trailer block's status (undefined: details only) or its problem. */
 export function checkTrailerBlock(data: Uint8Array): { code: Code | undefined; problem?: ConnectError } {
   let text: string;
   try {
